@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from estates import api as estates_api
+
+router = DefaultRouter()
+router.register("communities", estates_api.CommunityViewSet, basename="community")
+router.register("estates", estates_api.EstateViewSet, basename="estate")
+router.register("buildings", estates_api.BuildingViewSet, basename="building")
+router.register("units", estates_api.UnitViewSet, basename="unit")
+router.register("households", estates_api.HouseholdViewSet, basename="household")
+router.register("organisations", estates_api.OrganisationViewSet, basename="organisation")
+
+api_v1 = [
+    path("auth/token/", estates_api.TokenView.as_view(), name="token"),
+    path("me/", estates_api.MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("estates.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
