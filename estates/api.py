@@ -11,19 +11,25 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import services
-from .errors import Conflict
+from . import importing, services
+from .errors import Conflict, NotAllowed
 from .models import Building, Community, Estate, Household, Membership, Organisation, Unit
-from .permissions import ReadOnlyOrStaff, SignedIn
+from .permissions import ReadOnlyOrStaff, SignedIn, can_manage_estate, can_manage_organisation
 from .scope import scope_of
 from .serializers import (
     BuildingSerializer,
     CommunitySerializer,
     EstateSerializer,
+    HouseholdImportResultSerializer,
+    HouseholdImportSerializer,
     HouseholdSerializer,
     MeSerializer,
     OrganisationSerializer,
@@ -38,6 +44,7 @@ class TokenView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
@@ -197,7 +204,27 @@ class EstateViewSet(RegistryViewSet):
         serializer.instance = self.get_queryset().get(pk=estate.pk)
 
     def perform_destroy(self, instance: Estate) -> None:
+        if not can_manage_estate(self.request.user, instance):
+            raise NotAllowed(_("Only the community's staff can change this estate's registry."))
         raise Conflict(_("Estates are not deleted; their history stays on record."))
+
+    @extend_schema(
+        request={"multipart/form-data": HouseholdImportSerializer},
+        responses={200: HouseholdImportResultSerializer, 400: HouseholdImportResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="import-households", parser_classes=[MultiPartParser])
+    def import_households(self, request: Request, pk: str | None = None) -> Response:
+        """Import buildings, units and households from an .xlsx or CSV file. With `dry_run`, only
+        check and count (200, with any errors). Otherwise a file with any bad row imports nothing
+        and answers 400 with the errors; a file that cannot be read answers 400 with `file`."""
+        estate = get_object_or_404(Estate.objects.visible_to(request.user), pk=pk)
+        data = HouseholdImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = importing.import_households(
+            estate, data.validated_data["file"], by=request.user, dry_run=data.validated_data["dry_run"]
+        )
+        body = HouseholdImportResultSerializer(result.as_dict()).data
+        return Response(body, status=status.HTTP_200_OK if result.ok or result.dry_run else status.HTTP_400_BAD_REQUEST)
 
 
 class BuildingFilter(django_filters.FilterSet):
@@ -375,4 +402,6 @@ class OrganisationViewSet(RegistryViewSet):
         serializer.instance = self.get_queryset().get(pk=organisation.pk)
 
     def perform_destroy(self, instance: Organisation) -> None:
+        if not can_manage_organisation(self.request.user, instance):
+            raise NotAllowed(_("Only the community's staff can change this organisation."))
         raise Conflict(_("Organisations are not deleted; unlink them from their estates instead."))

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -82,7 +82,13 @@ class Street(models.Model):
         ordering = ["name"]
         verbose_name = _("street")
         verbose_name_plural = _("streets")
-        constraints = [models.UniqueConstraint(fields=["district", "name"], name="street_unique_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"],
+                name="street_unique_name",
+                violation_error_message=_("A street of this name is already registered in this district."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -116,7 +122,13 @@ class Community(models.Model):
         ordering = ["name"]
         verbose_name = _("community")
         verbose_name_plural = _("communities")
-        constraints = [models.UniqueConstraint(fields=["street", "name"], name="community_unique_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "name"],
+                name="community_unique_name",
+                violation_error_message=_("A community of this name is already registered on this street."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -159,10 +171,26 @@ class Estate(models.Model):
     management_mode = models.CharField(
         _("management mode"), max_length=20, choices=ManagementMode.choices, default=ManagementMode.NONE
     )
-    built_year = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+    built_year = models.PositiveSmallIntegerField(
+        _("year built"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
     description = models.TextField(_("description"), blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -173,7 +201,11 @@ class Estate(models.Model):
         verbose_name = _("estate")
         verbose_name_plural = _("estates")
         constraints = [
-            models.UniqueConstraint(fields=["community", "name"], name="estate_unique_name"),
+            models.UniqueConstraint(
+                fields=["community", "name"],
+                name="estate_unique_name",
+                violation_error_message=_("An estate of this name is already registered in this community."),
+            ),
             models.CheckConstraint(
                 condition=Q(management_mode__in=["property_company", "self_managed", "none"]),
                 name="estate_management_mode_valid",
@@ -207,9 +239,13 @@ class Building(models.Model):
 
     estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="buildings", verbose_name=_("estate"))
     name = models.CharField(_("name"), max_length=30)
-    floors = models.PositiveSmallIntegerField(_("floors above ground"), default=6)
+    floors = models.PositiveSmallIntegerField(
+        _("floors above ground"), default=6, validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
     has_lift = models.BooleanField(_("has a lift"), default=False)
-    built_year = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+    built_year = models.PositiveSmallIntegerField(
+        _("year built"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
 
     objects = BuildingQuerySet.as_manager()
 
@@ -218,8 +254,16 @@ class Building(models.Model):
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
         constraints = [
-            models.UniqueConstraint(fields=["estate", "name"], name="building_unique_name"),
+            models.UniqueConstraint(
+                fields=["estate", "name"],
+                name="building_unique_name",
+                violation_error_message=_("A building of this name is already registered in this estate."),
+            ),
             models.CheckConstraint(condition=Q(floors__gte=1, floors__lte=200), name="building_floors_range"),
+            models.CheckConstraint(
+                condition=Q(built_year__isnull=True) | Q(built_year__gte=1900, built_year__lte=2100),
+                name="building_built_year_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -252,7 +296,13 @@ class Unit(models.Model):
         ordering = ["building", "name", "id"]
         verbose_name = _("unit")
         verbose_name_plural = _("units")
-        constraints = [models.UniqueConstraint(fields=["building", "name"], name="unit_unique_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "name"],
+                name="unit_unique_name",
+                violation_error_message=_("A unit of this name is already registered in this building."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.building.name}{self.name}"
@@ -287,7 +337,7 @@ class Household(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="households", verbose_name=_("unit"))
     room = models.CharField(_("room number"), max_length=20)
-    floor = models.SmallIntegerField(_("floor"))
+    floor = models.SmallIntegerField(_("floor"), validators=[MinValueValidator(-5), MaxValueValidator(200)])
     floor_area = models.DecimalField(
         _("floor area (m²)"),
         max_digits=8,
@@ -304,7 +354,11 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         constraints = [
-            models.UniqueConstraint(fields=["unit", "room"], name="household_unique_room"),
+            models.UniqueConstraint(
+                fields=["unit", "room"],
+                name="household_unique_room",
+                violation_error_message=_("This room is already registered in this unit."),
+            ),
             models.CheckConstraint(condition=Q(floor_area__gt=0), name="household_floor_area_positive"),
             models.CheckConstraint(condition=Q(floor__gte=-5, floor__lte=200), name="household_floor_range"),
         ]
@@ -364,7 +418,13 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
-            models.UniqueConstraint(fields=["community", "kind", "name"], name="organisation_unique_name"),
+            models.UniqueConstraint(
+                fields=["community", "kind", "name"],
+                name="organisation_unique_name",
+                violation_error_message=_(
+                    "An organisation of this kind and name is already registered in this community."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(
                     kind__in=[

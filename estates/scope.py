@@ -76,8 +76,15 @@ def _compute(user: User) -> Scope:
     memberships = list(
         Membership.objects.active()
         .filter(user=user)
-        .values_list("role", "district_id", "street_id", "community_id", "household_id",
-                     "household__unit__building__estate_id", "organisation_id")
+        .values_list(
+            "role",
+            "district_id",
+            "street_id",
+            "community_id",
+            "household_id",
+            "household__unit__building__estate_id",
+            "organisation_id",
+        )
     )
     roles: set[str] = set()
     districts: set[int] = set()

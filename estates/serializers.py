@@ -95,7 +95,17 @@ class BuildingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Building
-        fields = ["id", "estate", "estate_name", "name", "floors", "has_lift", "built_year", "unit_count", "household_count"]
+        fields = [
+            "id",
+            "estate",
+            "estate_name",
+            "name",
+            "floors",
+            "has_lift",
+            "built_year",
+            "unit_count",
+            "household_count",
+        ]
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
@@ -129,7 +139,9 @@ class HouseholdSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="unit.building.estate.name", read_only=True)
     label = serializers.CharField(source="__str__", read_only=True)
     residents = serializers.SerializerMethodField()
-    floor_area = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=True)
+    floor_area = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=True
+    )
 
     class Meta:
         model = Household
@@ -179,7 +191,9 @@ class MemberSerializer(serializers.ModelSerializer):
     def get_person(self, membership: Membership) -> dict[str, Any]:
         scope = _scope(self)
         organisation = membership.organisation
-        staff = scope.is_superuser or (organisation is not None and organisation.community_id in scope.staff_community_ids)
+        staff = scope.is_superuser or (
+            organisation is not None and organisation.community_id in scope.staff_community_ids
+        )
         return person_data(membership.user, show_phone=staff or membership.user_id == scope.user_id)
 
 
@@ -267,3 +281,37 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class HouseholdImportSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # the importer explains an empty file in its own words
+        help_text=_(
+            "An Excel workbook (.xlsx) or CSV file, at most 5 MB. Header row with the columns 楼栋/building, "
+            "单元/unit, 房号/room, 建筑面积/floor_area, and optionally 楼层/floor and 总层数/floors."
+        ),
+    )
+    dry_run = serializers.BooleanField(default=False, help_text=_("Check the file and count; write nothing."))
+
+
+class HouseholdImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text=_("The row number as Excel shows it (the header row is row 1)."))
+    sheet = serializers.CharField(help_text=_("The sheet, when the workbook has data on several sheets."))
+    field = serializers.CharField(help_text=_("building, unit, room, floor, floor_area or floors."))
+    message = serializers.CharField()
+
+
+class HouseholdImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    committed = serializers.BooleanField(help_text=_("Whether anything was written."))
+    rows = serializers.IntegerField(help_text=_("Rows of data read from the file."))
+    buildings_created = serializers.IntegerField()
+    units_created = serializers.IntegerField()
+    households_created = serializers.IntegerField()
+    households_updated = serializers.IntegerField()
+    households_unchanged = serializers.IntegerField()
+    error_count = serializers.IntegerField(help_text=_("All problems found; `errors` lists the first 1,000."))
+    errors = HouseholdImportErrorSerializer(many=True)
+    ignored_columns = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Columns of the file that were not imported.")
+    )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from . import permissions
@@ -66,9 +67,9 @@ def create_estate(community: Community, *, by: Person, **fields: Any) -> Estate:
 def update_estate(estate: Estate, *, by: Person, **fields: Any) -> Estate:
     _require_estate(by, estate)
     estate = Estate.objects.select_for_update().get(pk=estate.pk)
-    if "community" in fields and fields["community"].pk != estate.community_id:
-        if not permissions.can_manage_community(by, fields["community"]):
-            raise NotAllowed(_("You can move an estate only to a community you staff."))
+    moving = "community" in fields and fields["community"].pk != estate.community_id
+    if moving and not permissions.can_manage_community(by, fields["community"]):
+        raise NotAllowed(_("You can move an estate only to a community you staff."))
     _save(estate, update_fields=_apply(estate, fields))
     return estate
 
@@ -86,6 +87,14 @@ def update_building(building: Building, *, by: Person, **fields: Any) -> Buildin
     _require_estate(by, building.estate_id)
     fields.pop("estate", None)  # a building does not move between estates
     building = Building.objects.select_for_update().get(pk=building.pk)
+    if "floors" in fields:
+        highest = Household.objects.filter(unit__building=building).aggregate(top=Max("floor"))["top"]
+        if highest is not None and fields["floors"] < highest:
+            raise Invalid(
+                _("Households are registered up to floor %(floor)s; the building cannot have fewer floors.")
+                % {"floor": highest},
+                field="floors",
+            )
     _save(building, update_fields=_apply(building, fields))
     return building
 
@@ -161,6 +170,8 @@ def update_household(household: Household, *, by: Person, **fields: Any) -> Hous
 @transaction.atomic
 def delete_household(household: Household, *, by: Person) -> None:
     _require_estate(by, household.unit.building.estate_id)
+    if household.residents.active().exists():
+        raise Conflict(_("People still live in this household; end their resident roles first."))
     household.delete()
 
 
@@ -250,8 +261,13 @@ def add_membership(
 
 @transaction.atomic
 def end_membership(membership: Membership, *, by: Person, on: date) -> Membership:
+    """End a role on a date; an ended role gives no scope (the row stays as history)."""
     if not _can_grant(by, membership.scope_field, membership.scope_object):
         raise NotAllowed(_("You cannot end a role outside your scope."))
+    if Membership.objects.select_for_update().get(pk=membership.pk).ended_on is not None:
+        raise Conflict(_("This role has already ended."))
+    if membership.started_on is not None and on < membership.started_on:
+        raise Invalid(_("A role cannot end before it started."), field="on")
     membership.ended_on = on
     membership.save(update_fields=["ended_on"])
     forget_scope(membership.user)

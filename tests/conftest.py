@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from estates.models import (
     Building,
@@ -38,10 +39,14 @@ from estates.models import (
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
+def _test_settings(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.LANGUAGE_CODE = "zh-hans"
+    # Throttles count per address in the shared cache: keep them out of the way, except
+    # in the tests that set a low rate on purpose.
+    rates = dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/minute")
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
 
 
 @dataclass
@@ -65,7 +70,9 @@ class World:
 
 
 def make_user(username: str, *, phone: str = "", full_name: str = "", **extra: Any) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username, phone=phone, full_name=full_name, **extra)
+    user = User.objects.create_user(
+        username=username, password="pw-" + username, phone=phone, full_name=full_name, **extra
+    )
     return user
 
 
@@ -87,7 +94,9 @@ def world(db: Any) -> World:
     other_household = Household.objects.create(unit=other_unit, room="101", floor=1, floor_area=Decimal("55.00"))
     committee_org = Organisation.objects.create(kind="owners_committee", name="蕴园小区业主委员会", community=community)
     property_org = Organisation.objects.create(kind="property_company", name="蕴和物业", community=community)
-    mediation_org = Organisation.objects.create(kind="mediation_team", name="蕴园小区居民纠纷化解队", community=community)
+    mediation_org = Organisation.objects.create(
+        kind="mediation_team", name="蕴园小区居民纠纷化解队", community=community
+    )
     other_committee_org = Organisation.objects.create(
         kind="management_committee", name="体委小区居民物管会", community=other_community
     )

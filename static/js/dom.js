@@ -1,4 +1,5 @@
 // Build DOM nodes safely: text always goes in as text, never as HTML.
+import { ApiError } from "./api.js";
 
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -34,7 +35,138 @@ export function text(id) {
   return el ? el.textContent.trim() : id;
 }
 
+// Put values into a translated pattern: fill("Page {page} of {pages}", {page: 2, pages: 5}).
+export function fill(pattern, values) {
+  return pattern.replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
+}
+
 export function formatMoney(value) {
   const number = Number(value);
   return "¥" + number.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+// A message for the person in front of the screen: the API's own words when it gave some.
+export function errorMessage(error) {
+  if (error instanceof ApiError) {
+    const described = ApiError.describe(error.body);
+    return described || `${text("t-error-generic")} (HTTP ${error.status})`;
+  }
+  return text("t-error-network");
+}
+
+// Read a form into the JSON the API expects: numbers as numbers, empty optional numbers as
+// null, decimals (inputs marked data-decimal) as strings so no precision is lost.
+export function formValues(form) {
+  const values = {};
+  for (const el of form.elements) {
+    if (!el.name || el.disabled || el.type === "submit" || el.type === "button") continue;
+    if (el.type === "checkbox") values[el.name] = el.checked;
+    else if (el.type === "number") {
+      const raw = el.value.trim();
+      if (raw === "") values[el.name] = null;
+      else values[el.name] = "decimal" in el.dataset ? raw : Number(raw);
+    } else values[el.name] = el.value.trim();
+  }
+  return values;
+}
+
+export function setFormValues(form, data) {
+  for (const el of form.elements) {
+    if (!el.name || !(el.name in data)) continue;
+    const value = data[el.name];
+    if (el.type === "checkbox") el.checked = Boolean(value);
+    else el.value = value === null || value === undefined ? "" : String(value);
+  }
+}
+
+export function clearErrors(form) {
+  for (const el of form.querySelectorAll(".field-error[data-generated]")) el.remove();
+  for (const el of form.querySelectorAll("[aria-invalid]")) {
+    el.removeAttribute("aria-invalid");
+    const describedBy = (el.getAttribute("aria-describedby") || "")
+      .split(" ")
+      .filter((id) => id && !id.endsWith("-error"))
+      .join(" ");
+    if (describedBy) el.setAttribute("aria-describedby", describedBy);
+    else el.removeAttribute("aria-describedby");
+  }
+  const summary = form.querySelector("[data-form-error]");
+  if (summary) {
+    summary.textContent = "";
+    summary.hidden = true;
+  }
+}
+
+// Show an API error on the form: each field's messages beside the field, the rest on top.
+// The form's values are left as they are, so nothing typed is lost.
+export function showErrors(form, error) {
+  clearErrors(form);
+  const leftover = {};
+  let firstInvalid = null;
+  const body = error instanceof ApiError && error.body && typeof error.body === "object" ? error.body : null;
+  if (body && typeof body.detail !== "string") {
+    for (const [name, messages] of Object.entries(body)) {
+      const field = form.elements.namedItem(name);
+      if (!field || !(field instanceof HTMLElement) || field.type === "hidden") {
+        leftover[name] = messages;
+        continue;
+      }
+      const id = `${field.id || name}-error`;
+      const message = h(
+        "p",
+        { class: "field-error", id, dataset: { generated: "" } },
+        Array.isArray(messages) ? messages.join(" ") : String(messages),
+      );
+      (field.closest(".field") || field.parentElement).append(message);
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", `${field.getAttribute("aria-describedby") || ""} ${id}`.trim());
+      firstInvalid = firstInvalid || field;
+    }
+  }
+  const summaryText = body && typeof body.detail !== "string" ? ApiError.describe(leftover) : errorMessage(error);
+  const summary = form.querySelector("[data-form-error]");
+  if (summary && summaryText) {
+    summary.textContent = summaryText;
+    summary.hidden = false;
+  }
+  if (firstInvalid) firstInvalid.focus();
+  else if (summary && summaryText) summary.focus();
+}
+
+// Announce a short result ("Saved.") in the form's status line.
+export function announce(form, message) {
+  const status = form.querySelector("[data-form-status]");
+  if (!status) return;
+  status.textContent = message;
+  window.clearTimeout(status._timer);
+  status._timer = window.setTimeout(() => {
+    status.textContent = "";
+  }, 6000);
+}
+
+// Give the ids inside a cloned <template> a suffix, keeping labels tied to their inputs.
+export function cloneTemplate(id, suffix) {
+  const fragment = document.getElementById(id).content.cloneNode(true);
+  for (const el of fragment.querySelectorAll("[id]")) el.id = `${el.id}-${suffix}`;
+  for (const el of fragment.querySelectorAll("label[for]")) el.htmlFor = `${el.htmlFor}-${suffix}`;
+  for (const el of fragment.querySelectorAll("[aria-labelledby], [aria-describedby]")) {
+    for (const attr of ["aria-labelledby", "aria-describedby"]) {
+      const value = el.getAttribute(attr);
+      if (value) el.setAttribute(attr, value.split(" ").map((ref) => `${ref}-${suffix}`).join(" "));
+    }
+  }
+  return fragment;
+}
+
+// Disable a form's submit buttons while a request is on its way.
+export async function busy(form, work) {
+  const buttons = form.querySelectorAll("button[type=submit]");
+  for (const button of buttons) button.disabled = true;
+  form.setAttribute("aria-busy", "true");
+  try {
+    return await work();
+  } finally {
+    for (const button of buttons) button.disabled = false;
+    form.removeAttribute("aria-busy");
+  }
 }
