@@ -246,7 +246,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "governance.models.ResidentRequest.Status",
+        "RequestPlaceKindEnum": "governance.models.ResidentRequest.PlaceKind",
+        "RequestUrgencyEnum": "governance.models.ResidentRequest.Urgency",
+        "RequestPaymentStatusEnum": "governance.models.ResidentRequest.PaymentStatus",
+        "RequestEscalationReasonEnum": "governance.models.ResidentRequest.EscalationReason",
+        "RequestEventActionEnum": "governance.models.RequestEvent.Action",
+        "ProjectStatusEnum": "renovations.models.ProjectStatus",
+        "ProjectKindEnum": "renovations.models.ProjectKind",
+        "ProjectEventKindEnum": "renovations.models.EventKind",
+        "LedgerKindEnum": "renovations.models.LedgerKind",
+        "ConsentRuleEnum": "renovations.models.ConsentRule",
+        "ConsentScopeEnum": "renovations.models.ConsentScope",
+        "OrganisationKindEnum": "estates.models.Organisation.Kind",
+    },
 }
 
 # Content Security Policy: no inline script or style anywhere.

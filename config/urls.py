@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from estates import api as estates_api
+from governance import api as governance_api
+from renovations import api as renovations_api
 
 router = DefaultRouter()
 router.register("communities", estates_api.CommunityViewSet, basename="community")
@@ -15,6 +17,15 @@ router.register("buildings", estates_api.BuildingViewSet, basename="building")
 router.register("units", estates_api.UnitViewSet, basename="unit")
 router.register("households", estates_api.HouseholdViewSet, basename="household")
 router.register("organisations", estates_api.OrganisationViewSet, basename="organisation")
+router.register("requests", governance_api.ResidentRequestViewSet, basename="request")
+router.register("projects", renovations_api.ProjectViewSet, basename="project")
+_project = r"projects/(?P<project_pk>\d+)"
+router.register(f"{_project}/updates", renovations_api.ProgressUpdateViewSet, basename="project-update")
+router.register(f"{_project}/photos", renovations_api.ProjectPhotoViewSet, basename="project-photo")
+router.register(f"{_project}/ledger", renovations_api.LedgerEntryViewSet, basename="project-ledger")
+router.register(f"{_project}/inspections", renovations_api.InspectionRecordViewSet, basename="project-inspection")
+router.register(f"{_project}/ballots", renovations_api.BallotViewSet, basename="project-ballot")
+router.register(f"{_project}/timeline", renovations_api.ProjectEventViewSet, basename="project-event")
 
 api_v1 = [
     path("auth/token/", estates_api.TokenView.as_view(), name="token"),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from .scope import scope_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -28,6 +30,30 @@ def mask_phone(phone: str) -> str:
     if len(digits) <= 7:
         return "*" * len(digits)
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+class EstateScopedQuerySet(models.QuerySet):
+    """Rows that belong to an estate; `estate_field` is the lookup from the row to the estate's id.
+
+    Other apps' QuerySets (projects, requests, …) build on this, so that "managed by" means the
+    same thing everywhere: the staff of the estate's community and the admins above them.
+    """
+
+    estate_field = "estate_id"
+
+    def managed_by(self, user: User | AnonymousUser) -> Any:
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(**{f"{self.estate_field}__in": scope.staff_estate_ids})
+
+    def in_private_scope_of(self, user: User | AnonymousUser) -> Any:
+        """Rows of the estates whose private information the user may read (staff, the
+        estate's organisations, residents)."""
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(**{f"{self.estate_field}__in": scope.private_estate_ids})
 
 
 class User(AbstractUser):
@@ -100,8 +126,6 @@ class CommunityQuerySet(models.QuerySet["Community"]):
         return self.all()
 
     def managed_by(self, user: User | AnonymousUser) -> CommunityQuerySet:
-        from .scope import scope_of
-
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
@@ -134,19 +158,12 @@ class Community(models.Model):
         return self.name
 
 
-class EstateQuerySet(models.QuerySet["Estate"]):
+class EstateQuerySet(EstateScopedQuerySet):
+    estate_field = "pk"
+
     def visible_to(self, user: User | AnonymousUser) -> EstateQuerySet:
         """Estates are public: every estate has a public page."""
         return self.all()
-
-    def managed_by(self, user: User | AnonymousUser) -> EstateQuerySet:
-        """Estates whose registry the user may change (community staff and admins above)."""
-        from .scope import scope_of
-
-        scope = scope_of(user)
-        if scope.is_superuser:
-            return self.all()
-        return self.filter(pk__in=scope.staff_estate_ids)
 
     def with_counts(self) -> EstateQuerySet:
         return self.annotate(
@@ -220,18 +237,12 @@ class Estate(models.Model):
         return self.name
 
 
-class BuildingQuerySet(models.QuerySet["Building"]):
+class BuildingQuerySet(EstateScopedQuerySet):
+    estate_field = "estate_id"
+
     def visible_to(self, user: User | AnonymousUser) -> BuildingQuerySet:
         """Buildings are public, like the estates they stand in."""
         return self.all()
-
-    def managed_by(self, user: User | AnonymousUser) -> BuildingQuerySet:
-        from .scope import scope_of
-
-        scope = scope_of(user)
-        if scope.is_superuser:
-            return self.all()
-        return self.filter(estate_id__in=scope.staff_estate_ids)
 
 
 class Building(models.Model):
@@ -270,18 +281,12 @@ class Building(models.Model):
         return self.name
 
 
-class UnitQuerySet(models.QuerySet["Unit"]):
+class UnitQuerySet(EstateScopedQuerySet):
+    estate_field = "building__estate_id"
+
     def visible_to(self, user: User | AnonymousUser) -> UnitQuerySet:
         """Units (stairwells) are public, like their buildings."""
         return self.all()
-
-    def managed_by(self, user: User | AnonymousUser) -> UnitQuerySet:
-        from .scope import scope_of
-
-        scope = scope_of(user)
-        if scope.is_superuser:
-            return self.all()
-        return self.filter(building__estate_id__in=scope.staff_estate_ids)
 
 
 class Unit(models.Model):
@@ -308,13 +313,13 @@ class Unit(models.Model):
         return f"{self.building.name}{self.name}"
 
 
-class HouseholdQuerySet(models.QuerySet["Household"]):
+class HouseholdQuerySet(EstateScopedQuerySet):
+    estate_field = "unit__building__estate_id"
+
     def visible_to(self, user: User | AnonymousUser) -> HouseholdQuerySet:
         """Households are private: staff of the estate's community (and admins above),
         the estate's organisations (committee, property company, mediators), and the
         household's own residents."""
-        from .scope import scope_of
-
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
@@ -322,14 +327,6 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
             Q(unit__building__estate_id__in=scope.staff_estate_ids | scope.member_estate_ids)
             | Q(pk__in=scope.household_ids)
         )
-
-    def managed_by(self, user: User | AnonymousUser) -> HouseholdQuerySet:
-        from .scope import scope_of
-
-        scope = scope_of(user)
-        if scope.is_superuser:
-            return self.all()
-        return self.filter(unit__building__estate_id__in=scope.staff_estate_ids)
 
 
 class Household(models.Model):
@@ -374,8 +371,6 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         return self.all()
 
     def managed_by(self, user: User | AnonymousUser) -> OrganisationQuerySet:
-        from .scope import scope_of
-
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
@@ -452,8 +447,6 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
     def visible_to(self, user: User | AnonymousUser) -> MembershipQuerySet:
         """Who holds which role: the person themself, and staff over the scope."""
-        from .scope import scope_of
-
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
