@@ -2,7 +2,8 @@
 
 Privacy (PIPL): the resident's (and the filer's) name and phone appear only to the
 community's staff, to the staff of the company that took the request, and to the resident;
-everyone else gets null. Phones are whole only where `can_view_contact` allows.
+everyone else gets null. The resident's phone is whole for those who see it (they must be
+able to call); other people's phones are whole only where `can_view_contact` allows.
 """
 
 from __future__ import annotations
@@ -131,16 +132,18 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
     @extend_schema_field(PersonSerializer(allow_null=True, help_text=_("Null unless the viewer may see it.")))
     def get_resident(self, obj: ResidentRequest) -> dict[str, Any] | None:
         viewer = _user(self)
-        if not permissions.can_see_people(viewer, obj):
+        if not permissions.can_see_people(viewer, obj) or obj.on_behalf_of is None:
             return None
-        return _person(viewer, obj.on_behalf_of, estate_id=obj.estate_id)
+        # Whoever may see the resident at all is someone who has to reach them: the
+        # community's staff or the company that took the request (PIPL: purpose-bound).
+        return person_data(obj.on_behalf_of, show_phone=True)
 
     @extend_schema_field(PersonSerializer(allow_null=True, help_text=_("Null unless the viewer may see it.")))
     def get_filed_by(self, obj: ResidentRequest) -> dict[str, Any] | None:
         viewer = _user(self)
-        if not permissions.can_see_people(viewer, obj):
+        if not permissions.can_see_people(viewer, obj) or obj.filed_by is None:
             return None
-        return _person(viewer, obj.filed_by, estate_id=obj.estate_id)
+        return person_data(obj.filed_by, show_phone=True)
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_accepted_by(self, obj: ResidentRequest) -> dict[str, Any] | None:

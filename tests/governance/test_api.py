@@ -530,8 +530,9 @@ PRIVACY = {
     "staff": ({"name": "李居民", "phone": "13812341234"},) * 2,
     "street_admin": ({"name": "李居民", "phone": "13812341234"},) * 2,
     "superuser": ({"name": "李居民", "phone": "13812341234"},) * 2,
-    "property_staff": ({"name": "李居民", "phone": "138****1234"}, None),
-    "colleague": ({"name": "李居民", "phone": "138****1234"}, None),
+    # The company that took the request must be able to call the resident.
+    "property_staff": ({"name": "李居民", "phone": "13812341234"}, None),
+    "colleague": ({"name": "李居民", "phone": "13812341234"}, None),
     "committee": (None, None),
     "director": (None, None),
 }
