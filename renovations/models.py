@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from estates.models import Building, Estate, Household, Organisation, Unit
+from estates.models import Building, Estate, EstateScopedQuerySet, Household, Organisation, Unit
 
 from .photos import photo_upload_to
 
@@ -26,19 +26,15 @@ ZERO = Decimal("0.00")
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class ProjectQuerySet(models.QuerySet["Project"]):
+class ProjectQuerySet(EstateScopedQuerySet):
+    """`managed_by(user)` (from EstateScopedQuerySet): projects the user may change — the
+    staff of the estate's community and the admins above them."""
+
+    estate_field = "estate_id"
+
     def visible_to(self, user: User | AnonymousUser) -> ProjectQuerySet:
         """Projects are public: every estate's projects, progress and money are on its public page."""
         return self.all()
-
-    def managed_by(self, user: User | AnonymousUser) -> ProjectQuerySet:
-        """Projects the user may change: staff of the estate's community and admins above them."""
-        from estates.scope import scope_of
-
-        scope = scope_of(user)
-        if scope.is_superuser:
-            return self.all()
-        return self.filter(estate_id__in=scope.staff_estate_ids)
 
     def with_money(self) -> ProjectQuerySet:
         """Annotate `pledged`, `received`, `spent` and `balance` (received − spent), exact decimals.
