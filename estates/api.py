@@ -325,7 +325,8 @@ class HouseholdViewSet(RegistryViewSet):
 
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilter
-    search_fields = ["room"]
+    # Staff find a resident's home by room, building or the resident's name (filing on their behalf).
+    search_fields = ["room", "unit__building__name", "residents__user__full_name"]
     ordering_fields = ["room", "floor", "floor_area", "id"]
     permission_classes = [SignedIn]
 

@@ -377,6 +377,13 @@ PEOPLE: tuple[PersonData, ...] = (
         "18235302650",
         (_lives(Home("佳融花园小区", "3号楼", "2单元", "502"), owner=False),),
     ),
+    # 佳融花园小区's property company takes the estate's requests (governance.demo).
+    PersonData(
+        "demo-qinhaitao",
+        "秦海涛",
+        "13835307214",
+        (RoleData("property_staff", "阳泉市佳和物业服务有限公司", position="维修主管"),),
+    ),
 )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
-from .models import EstatePolicy, PaymentVote, RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
+from .models import ApiKey, EstatePolicy, PaymentVote, RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
 
 
 @admin.register(RequestCategory)
@@ -73,3 +74,28 @@ class ResidentRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Open311 keys: issued here, shown once on creation, revoked by unticking `active`."""
+
+    list_display = ["label", "user", "prefix", "is_active", "created_at", "last_used_at"]
+    list_filter = ["is_active"]
+    search_fields = ["label", "user__username", "prefix"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The user a key acts for is fixed once issued: issue a new key instead.
+        return [*self.readonly_fields, "user"] if obj is not None else list(self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        raw_key = None if change else obj.set_new_key()
+        super().save_model(request, obj, form, change)
+        if raw_key is not None:
+            messages.warning(
+                request,
+                _("The new key is %(key)s — copy it now: it is stored only as a digest and cannot be shown again.")
+                % {"key": raw_key},
+            )

@@ -9,6 +9,8 @@ from typing import Any
 import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,9 +20,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from estates.errors import NotAllowed
 from estates.models import Estate, Organisation
+from estates.permissions import SignedIn
 
 from . import services
+from .export import XLSX_CONTENT_TYPE, can_export_requests, export_response
 from .figures import approved_request_costs, request_figures
 from .models import PaymentVote, RequestCategory, RequestPhoto, ResidentRequest
 from .permissions import ReadOrSignedIn
@@ -302,3 +307,24 @@ class ResidentRequestViewSet(
         parsed.is_valid(raise_exception=True)
         estate = get_object_or_404(Estate.objects.visible_to(request.user), pk=parsed.validated_data["estate"])
         return Response(MoneySerializer({"estate": estate.pk, **approved_request_costs(estate.pk)}).data)
+
+    @extend_schema(
+        filters=True,
+        responses={
+            (200, XLSX_CONTENT_TYPE): OpenApiResponse(
+                response=OpenApiTypes.BINARY,
+                description="An Excel workbook (.xlsx) of the requests, one row each, as an attachment.",
+            ),
+            401: OpenApiResponse(description="Not signed in."),
+            403: OpenApiResponse(description="Only community staff, property staff and committee members export."),
+        },
+    )
+    @action(detail=False, methods=["get"], permission_classes=[SignedIn], pagination_class=None)
+    def export(self, request: Request) -> Any:
+        """The requests the user may see, with the list's filters, as an Excel workbook: number, dates,
+        estate, category, place, description, status, company, rating, payment; the resident's name
+        and phone only where the user may see them. For staff, property companies and committees."""
+        if not can_export_requests(request.user):
+            raise NotAllowed(_("Only community staff, property staff and committee members can export requests."))
+        requests = self.filter_queryset(ResidentRequest.objects.visible_to(request.user))
+        return export_response(requests, viewer=request.user)

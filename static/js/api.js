@@ -1,6 +1,6 @@
 // The pages' one way to the REST API: JSON in and out, CSRF on writes, errors as messages.
 
-function csrfToken() {
+export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }

@@ -1,6 +1,10 @@
-// The public page of one estate (/estates/{id}/): facts, organisations, buildings.
+// The public page of one estate (/estates/{id}/): facts, organisations, renovation projects
+// with their progress, the money of the renovation (资金公示), buildings.
 import { apiGet, apiGetAll } from "./api.js";
-import { errorMessage, h, showState, text } from "./dom.js";
+import { errorMessage, fill, formatMoney, h, showState, text } from "./dom.js";
+import { budgetText, progressBar, signedMoney, statusBadge } from "./project-list.js";
+
+const PROJECT_LIMIT = 50;
 
 function fillFacts(root, estate) {
   for (const el of root.querySelectorAll("[data-field]")) {
@@ -12,6 +16,7 @@ function fillFacts(root, estate) {
     .join(" · ");
   root.querySelector("[data-description-block]").hidden = !estate.description;
   root.querySelector("[data-manage]").hidden = !estate.can_manage;
+  root.querySelector("[data-propose-project]").hidden = !estate.can_manage;
 
   const orgs = estate.organisations || [];
   root.querySelector("[data-orgs-empty]").hidden = orgs.length > 0;
@@ -46,6 +51,62 @@ async function loadBuildings(section, estateId) {
   }
 }
 
+function projectRow(project) {
+  return h(
+    "tr",
+    { dataset: { projectId: project.id } },
+    h("th", { scope: "row" }, h("a", { href: `/projects/${project.id}/` }, project.title)),
+    h("td", { "data-label": text("t-col-kind") }, project.kind_display),
+    h("td", { "data-label": text("t-col-status") }, statusBadge(project)),
+    h("td", { "data-label": text("t-col-progress"), class: "cell-progress" }, progressBar(project.progress, project.title)),
+    h("td", { class: "num", "data-label": text("t-col-budget") }, budgetText(project)),
+  );
+}
+
+async function loadProjects(section, estateId) {
+  showState(section, "loading");
+  try {
+    const data = await apiGet("projects/", { estate: estateId, page_size: PROJECT_LIMIT });
+    if (data.count === 0) return showState(section, "empty");
+    section.querySelector("[data-list]").replaceChildren(...data.results.map(projectRow));
+    section.querySelector("[data-more]").hidden = !data.next;
+    showState(section, "ready");
+  } catch (error) {
+    showState(section, "error", errorMessage(error));
+  }
+}
+
+// 资金公示: what was pledged, received and spent for the estate's projects, and by source.
+async function loadMoney(section, estateId) {
+  showState(section, "loading");
+  try {
+    const money = await apiGet("projects/money/", { estate: estateId });
+    const sources = money.by_source.filter((row) => Number(row.pledged) !== 0 || Number(row.received) !== 0);
+    if (money.project_count === 0 || (sources.length === 0 && Number(money.spent) === 0)) {
+      return showState(section, "empty");
+    }
+    for (const el of section.querySelectorAll("[data-total]")) el.textContent = signedMoney(money[el.dataset.total]);
+    section.querySelector("[data-money-note]").textContent = fill(text("t-money-note"), {
+      count: money.project_count,
+      budget: formatMoney(money.budget),
+    });
+    section.querySelector("[data-by-source]").replaceChildren(
+      ...sources.map((row) =>
+        h(
+          "tr",
+          {},
+          h("th", { scope: "row" }, row.source_display),
+          h("td", { class: "num", "data-label": text("t-col-pledged") }, signedMoney(row.pledged)),
+          h("td", { class: "num", "data-label": text("t-col-received") }, signedMoney(row.received)),
+        ),
+      ),
+    );
+    showState(section, "ready");
+  } catch (error) {
+    showState(section, "error", errorMessage(error));
+  }
+}
+
 async function load(root) {
   const estateId = root.dataset.estateId;
   // The page's own states are its direct children; the buildings section keeps its own.
@@ -63,7 +124,11 @@ async function load(root) {
     show("error", errorMessage(error));
     return;
   }
-  await loadBuildings(root.querySelector("#estate-buildings"), estateId);
+  await Promise.all([
+    loadProjects(root.querySelector("#estate-projects"), estateId),
+    loadMoney(root.querySelector("#estate-money"), estateId),
+    loadBuildings(root.querySelector("#estate-buildings"), estateId),
+  ]);
 }
 
 const root = document.getElementById("estate-detail");

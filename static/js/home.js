@@ -1,7 +1,9 @@
 // The home page: the public overview's estate cards, or the signed-in user's dashboard.
 import { apiGet } from "./api.js";
-import { errorMessage, h, showState } from "./dom.js";
+import { barChart } from "./charts.js";
+import { errorMessage, h, showState, text } from "./dom.js";
 import { estateCard } from "./estate-list.js";
+import { signedMoney } from "./project-list.js";
 
 const DASHBOARD_LIMIT = 60;
 
@@ -43,6 +45,62 @@ async function myEstates(me) {
   return { estates, more };
 }
 
+// Staff and admins: their projects by stage and kind, and the money by source, from one call.
+async function loadProjectCharts(section) {
+  showState(section, "loading");
+  try {
+    const stats = await apiGet("projects/stats/", { managed: "true" });
+    if (stats.project_count === 0) return showState(section, "empty");
+    const money = stats.money;
+    const figures = { ...money, project_count: stats.project_count };
+    for (const el of section.querySelectorAll("[data-figure]")) {
+      const value = figures[el.dataset.figure];
+      el.textContent = el.dataset.figure === "project_count" ? String(value) : signedMoney(value);
+    }
+    // Drawn once the section is shown, so the charts measure their real width.
+    showState(section, "ready");
+    const words = (caption, categoryLabel) => ({
+      caption: text(caption),
+      summary: text("t-show-table"),
+      categoryLabel: text(categoryLabel),
+      valueLabel: text("t-projects"),
+    });
+    const stages = stats.by_status.filter((row) => row.count > 0 || row.status !== "cancelled");
+    // Where the stages' names do not fit side by side (a phone, large text), the bars lie down.
+    const statusBox = section.querySelector("#chart-status");
+    const perStage = document.documentElement.classList.contains("large-text") ? 80 : 66;
+    const lying = statusBox.clientWidth < stages.length * perStage;
+    const statusChart = barChart(statusBox, {
+      categories: stages.map((row) => row.status_display),
+      series: [{ name: text("t-projects"), data: stages.map((row) => row.count) }],
+      horizontal: lying,
+      ...words("t-chart-status-caption", "t-stage"),
+    });
+    // Counts are whole numbers: no 0.5 on their axes.
+    statusChart?.setOption(lying ? { xAxis: { minInterval: 1 } } : { yAxis: { minInterval: 1 } });
+    const kindChart = barChart(section.querySelector("#chart-kind"), {
+      categories: stats.by_kind.map((row) => row.kind_display),
+      series: [{ name: text("t-projects"), data: stats.by_kind.map((row) => row.count) }],
+      horizontal: true,
+      ...words("t-chart-kind-caption", "t-kind"),
+    });
+    kindChart?.setOption({ xAxis: { minInterval: 1 } });
+    const sources = money.by_source.filter((row) => Number(row.pledged) !== 0 || Number(row.received) !== 0);
+    const moneyChart = barChart(section.querySelector("#chart-money"), {
+      categories: sources.map((row) => row.source_display),
+      series: [
+        { name: text("t-pledged"), data: sources.map((row) => row.pledged) },
+        { name: text("t-received"), data: sources.map((row) => row.received) },
+      ],
+      ...words("t-chart-money-caption", "t-source"),
+    });
+    section.querySelector("#chart-money").hidden = !moneyChart;
+    section.querySelector("[data-no-money]").hidden = Boolean(moneyChart);
+  } catch (error) {
+    showState(section, "error", errorMessage(error));
+  }
+}
+
 async function loadDashboard(dashboard) {
   const rolesSection = dashboard.querySelector("#my-roles");
   const estatesSection = dashboard.querySelector("#my-estates");
@@ -78,3 +136,5 @@ const publicSection = document.getElementById("public-estates");
 if (publicSection) loadPublic(publicSection);
 const dashboard = document.getElementById("dashboard");
 if (dashboard) loadDashboard(dashboard);
+const projectCharts = document.getElementById("project-charts");
+if (projectCharts) loadProjectCharts(projectCharts);

@@ -92,7 +92,7 @@ def test_two_votes_at_once_make_one_decision(
 ) -> None:
     EstatePolicy.objects.create(estate=world.estate, payment_rule="majority")
     target = request_in("awaiting_payment")  # three members: committee, director, member2
-    monkeypatch.setattr(services, "committee_size", slowed(services.committee_size))
+    monkeypatch.setattr(services.requests, "committee_size", slowed(services.requests.committee_size))
     url = f"/api/v1/requests/{target.pk}/approve-payment/"
     codes = race([(committee, url, {}), (member2, url, {})])
     assert codes == [200, 200]

@@ -55,6 +55,48 @@ class Command(BaseCommand):
                 }
             )
         )
+        from renovations.demo import load_renovations_demo
+
+        try:
+            projects = load_renovations_demo(stdout=self.stdout if options.get("verbosity", 1) > 1 else None)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Renovation projects: %(projects)d (%(created)d new), %(entries)d ledger entries, "
+                    "%(ballots)d ballots, %(updates)d progress updates."
+                )
+                % {
+                    "projects": projects.projects,
+                    "created": projects.created,
+                    "entries": projects.ledger_entries,
+                    "ballots": projects.ballots,
+                    "updates": projects.updates,
+                }
+            )
+        )
+        from governance.demo import load_requests_demo
+
+        try:
+            requests = load_requests_demo(stdout=self.stdout if options.get("verbosity", 1) > 1 else None)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Resident requests: %(requests)d (%(created)d new), %(open)d open, %(escalated)d escalated, "
+                    "%(photos)d photos."
+                )
+                % {
+                    "requests": requests.requests,
+                    "created": requests.created,
+                    "open": requests.open,
+                    "escalated": requests.escalated,
+                    "photos": requests.photos,
+                }
+            )
+        )
         self.stdout.write("")
         self.stdout.write(_("Open %(url)s and sign in as:") % {"url": demo.DEMO_URL})
         self.stdout.write("")

@@ -1,7 +1,9 @@
-"""How an estate is run together: residents' requests (点单) with their timeline, photos and payments."""
+"""Residents' requests (点单) with their timeline, photos and payments; Open311 API keys."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -543,3 +545,41 @@ class PaymentVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} · {self.member_id} · {'+' if self.approve else '-'}"
+
+
+class ApiKey(models.Model):
+    """A key with which an Open311 client files requests as one user (GeoReport v2 `api_key`).
+
+    Only a SHA-256 digest of the key is stored; the key itself is shown once, when issued.
+    A key acts for its user alone: it files what the user may file, nothing more."""
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="open311_keys", verbose_name=_("user")
+    )
+    label = models.CharField(_("label"), max_length=100, help_text=_("What the key is for, e.g. the app using it."))
+    prefix = models.CharField(_("key starts with"), max_length=PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Untick to revoke the key."))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("Open311 API key")
+        verbose_name_plural = _("Open311 API keys")
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.prefix}…)"
+
+    @staticmethod
+    def digest(raw_key: str) -> str:
+        return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+    def set_new_key(self) -> str:
+        """Give the key a fresh random value (not saved); returns the value, which is stored only as a digest."""
+        raw_key = secrets.token_urlsafe(32)
+        self.prefix = raw_key[: self.PREFIX_LENGTH]
+        self.key_hash = self.digest(raw_key)
+        return raw_key

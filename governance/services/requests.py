@@ -1,4 +1,4 @@
-"""Every write to resident requests: one function per step, checked, in one transaction.
+"""Every write to residents' requests: one function each, checked, in one transaction.
 
 Each workflow step locks the request row, checks who may act (NotAllowed → 403) and the
 transition table (Conflict → 409), validates its input (Invalid → 400), saves, writes a
@@ -25,8 +25,8 @@ from estates.models import Building, Estate, Household, Membership, Organisation
 from estates.scope import scope_of
 from renovations.photos import CleanPhoto, PhotoRejected, clean_photo, make_thumbnail
 
-from . import permissions
-from .models import EstatePolicy, PaymentVote, RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
+from .. import permissions
+from ..models import EstatePolicy, PaymentVote, RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
 
 Person = Any  # User or AnonymousUser
 Status = ResidentRequest.Status
@@ -124,7 +124,7 @@ def _store_photo(request: ResidentRequest, photo: CleanPhoto, *, by: Person, at:
 
 
 def _enqueue_thumbnail(photo_id: int) -> None:
-    from . import tasks
+    from .. import tasks
 
     tasks.make_request_thumbnail.delay(photo_id)
 

@@ -1,0 +1,47 @@
+"""How an estate is run together. One module per topic; every model is importable from here."""
+
+from .disputes import Dispute, DisputeEvent, DisputeParty, DisputeQuerySet, DisputeSession
+from .meetings import ActionItem, ActionItemQuerySet, AgendaItem, Meeting, MeetingParticipant, MeetingQuerySet
+from .notices import Notice, NoticeImage, NoticeQuerySet
+from .ratings import RatingCriterion, RatingPolicy, RatingRound, RatingRoundQuerySet, RatingScore, RatingSheet
+from .requests import (
+    ApiKey,
+    EstatePolicy,
+    PaymentVote,
+    RequestCategory,
+    RequestEvent,
+    RequestPhoto,
+    ResidentRequest,
+    ResidentRequestQuerySet,
+)
+
+__all__ = [
+    "ActionItem",
+    "ActionItemQuerySet",
+    "AgendaItem",
+    "ApiKey",
+    "Dispute",
+    "DisputeEvent",
+    "DisputeParty",
+    "DisputeQuerySet",
+    "DisputeSession",
+    "EstatePolicy",
+    "Meeting",
+    "MeetingParticipant",
+    "MeetingQuerySet",
+    "Notice",
+    "NoticeImage",
+    "NoticeQuerySet",
+    "PaymentVote",
+    "RatingCriterion",
+    "RatingPolicy",
+    "RatingRound",
+    "RatingRoundQuerySet",
+    "RatingScore",
+    "RatingSheet",
+    "RequestCategory",
+    "RequestEvent",
+    "RequestPhoto",
+    "ResidentRequest",
+    "ResidentRequestQuerySet",
+]
