@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, render
 from estates.models import Estate
 from estates.scope import scope_of
 
-from . import permissions
-from .models import RequestCategory, ResidentRequest
+from .. import permissions
+from ..models import RequestCategory, ResidentRequest
 
 # The statuses in which a request is still in the property company's hands.
 QUEUE_TAKEN_STATUSES = (

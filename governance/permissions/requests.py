@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from estates.models import User
 
-    from .models import ResidentRequest
+    from ..models import ResidentRequest
 
     Person = User | AnonymousUser
 
@@ -214,7 +214,7 @@ def can_see_people(user: Person | None, request: ResidentRequest) -> bool:
 
 def payment_rule_of(request: ResidentRequest) -> str:
     """The estate's payment rule, without creating a policy (read it with `estate__request_policy`)."""
-    from .models import EstatePolicy
+    from ..models import EstatePolicy
 
     try:
         return request.estate.request_policy.payment_rule
@@ -224,7 +224,7 @@ def payment_rule_of(request: ResidentRequest) -> str:
 
 def allowed_actions(user: Person | None, request: ResidentRequest, *, now: datetime | None = None) -> list[str]:
     """The API actions (as in /requests/{id}/<action>/) the user may take on the request now."""
-    from .models import ResidentRequest
+    from ..models import ResidentRequest
 
     scope = scope_of(user)
     if scope.user_id is None:

@@ -20,8 +20,8 @@ from estates.models import Building, Estate, Household, Unit, User
 from estates.permissions import can_view_contact
 from estates.serializers import PersonSerializer, person_data
 
-from . import permissions
-from .models import RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
+from .. import permissions
+from ..models import RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
 
 
 def _user(serializer: serializers.Serializer) -> Any:

@@ -24,12 +24,12 @@ from estates.errors import NotAllowed
 from estates.models import Estate, Organisation
 from estates.permissions import SignedIn
 
-from . import services
-from .export import XLSX_CONTENT_TYPE, can_export_requests, export_response
-from .figures import approved_request_costs, request_figures
-from .models import PaymentVote, RequestCategory, RequestPhoto, ResidentRequest
-from .permissions import ReadOrSignedIn
-from .serializers import (
+from .. import services
+from ..export import XLSX_CONTENT_TYPE, can_export_requests, export_response
+from ..figures import approved_request_costs, request_figures
+from ..models import PaymentVote, RequestCategory, RequestPhoto, ResidentRequest
+from ..permissions import ReadOrSignedIn
+from ..serializers import (
     AcceptSerializer,
     ConfirmSerializer,
     FiguresQuerySerializer,
