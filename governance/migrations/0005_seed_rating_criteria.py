@@ -26,6 +26,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("governance", "0004_actionitem_agendaitem_actionitem_agenda_item_dispute_and_more")]
+    dependencies = [("governance", "0004_governance_topics")]
 
     operations = [migrations.RunPython(seed, unseed)]

@@ -1,7 +1,15 @@
 """How an estate is run together. One module per topic; every model is importable from here."""
 
 from .disputes import Dispute, DisputeEvent, DisputeParty, DisputeQuerySet, DisputeSession
-from .meetings import ActionItem, ActionItemQuerySet, AgendaItem, Meeting, MeetingParticipant, MeetingQuerySet
+from .meetings import (
+    ActionItem,
+    ActionItemQuerySet,
+    AgendaItem,
+    CalendarFeed,
+    Meeting,
+    MeetingParticipant,
+    MeetingQuerySet,
+)
 from .notices import Notice, NoticeImage, NoticeQuerySet
 from .ratings import RatingCriterion, RatingPolicy, RatingRound, RatingRoundQuerySet, RatingScore, RatingSheet
 from .requests import (
@@ -19,6 +27,7 @@ __all__ = [
     "ActionItem",
     "ActionItemQuerySet",
     "AgendaItem",
+    "CalendarFeed",
     "ApiKey",
     "Dispute",
     "DisputeEvent",
