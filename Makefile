@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/huanxin
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= 2
+RUN_ADDRESS ?= 127.0.0.1:8000
 
 .PHONY: run test lint format check messages worker beat bench clean venv
 
@@ -22,10 +23,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
+# Without REDIS_URL, a Celery worker and beat run beside the web server on kombu's filesystem
+# broker (messages as files in celery-broker/), and stop when the web server stops. With
+# REDIS_URL set, start them yourself: `make worker` and `make beat` (one beat only).
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@if [ -n "$$REDIS_URL" ]; then \
+		echo "REDIS_URL is set: run 'make worker' and 'make beat' beside this web server."; \
+		exec $(PY) manage.py runserver $(RUN_ADDRESS); \
+	fi; \
+	mkdir -p celery-broker; \
+	trap 'kill $$worker $$beat 2>/dev/null; wait $$worker $$beat 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=1 --without-gossip --without-mingle & worker=$$!; \
+	$(VENV)/bin/celery -A config beat --loglevel=INFO & beat=$$!; \
+	$(PY) manage.py runserver $(RUN_ADDRESS)
 
 test: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \

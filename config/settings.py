@@ -116,8 +116,12 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "estates.User"
 
-# Cache and Celery: Redis when REDIS_URL is set, otherwise in-process and inline.
+# Cache and Celery: Redis when REDIS_URL is set. Otherwise an in-process cache, and a Celery
+# broker that needs no server: kombu's filesystem transport, messages as files in one folder
+# (`make run` starts a worker and beat beside the web server). No result backend: tasks keep
+# their state in the database. The tests run tasks eagerly (tests/conftest.py).
 REDIS_URL = env_str("REDIS_URL")
+CELERY_BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(BASE_DIR / "celery-broker")))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -130,8 +134,14 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = "memory://"
-    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+    }
+    (CELERY_BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)
+    CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -141,6 +151,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Test-only knob: the reminder sweep lingers this long per reminder inside its transaction,
+# so that the fault test can kill a worker mid-batch. Zero in real use.
+REMINDER_SWEEP_TEST_DELAY_MS = env_int("REMINDER_SWEEP_TEST_DELAY_MS", 0)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
@@ -213,7 +228,11 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before an SMTP call gives up (the reminder e-mail task then retries it later).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "焕新 Huanxin <noreply@localhost>")
+# The site's address, for links in e-mail.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -257,9 +276,27 @@ SPECTACULAR_SETTINGS = {
         "ProjectKindEnum": "renovations.models.ProjectKind",
         "ProjectEventKindEnum": "renovations.models.EventKind",
         "LedgerKindEnum": "renovations.models.LedgerKind",
+        "LedgerSourceEnum": "renovations.models.LedgerSource",
         "ConsentRuleEnum": "renovations.models.ConsentRule",
         "ConsentScopeEnum": "renovations.models.ConsentScope",
         "OrganisationKindEnum": "estates.models.Organisation.Kind",
+        "DisputeKindEnum": "governance.models.Dispute.Kind",
+        "DisputeStageEnum": "governance.models.Dispute.Stage",
+        "PhotoStageEnum": "renovations.models.PhotoStage",
+        "DisputeOutcomeEnum": "governance.models.Dispute.Outcome",
+        "DisputePartySideEnum": "governance.models.DisputeParty.Side",
+        "DisputeEventActionEnum": "governance.models.DisputeEvent.Action",
+        "NoticeStatusEnum": "governance.models.Notice.Status",
+        "RatingRoundStatusEnum": "governance.models.RatingRound.Status",
+        "RatingGradeEnum": "governance.models.RatingRound.Grade",
+        "RatingPeriodEnum": "governance.models.RatingPolicy.Period",
+        "ReminderKindEnum": "governance.models.Reminder.Kind",
+        "MeetingKindEnum": "governance.models.Meeting.Kind",
+        "MeetingStatusEnum": "governance.models.Meeting.Status",
+        "MeetingEventActionEnum": "governance.models.MeetingEvent.Action",
+        "AgendaItemSourceEnum": "governance.models.AgendaItem.Source",
+        "AgendaItemHandSourceEnum": "governance.serializers.meetings.HAND_SOURCE_CHOICES",
+        "ActionItemStatusEnum": "governance.models.ActionItem.Status",
     },
 }
 

@@ -18,6 +18,15 @@ router.register("units", estates_api.UnitViewSet, basename="unit")
 router.register("households", estates_api.HouseholdViewSet, basename="household")
 router.register("organisations", estates_api.OrganisationViewSet, basename="organisation")
 router.register("requests", governance_api.ResidentRequestViewSet, basename="request")
+router.register("disputes", governance_api.DisputeViewSet, basename="dispute")
+router.register("notices", governance_api.NoticeViewSet, basename="notice")
+router.register("rating-rounds", governance_api.RatingRoundViewSet, basename="rating-round")
+router.register("meetings", governance_api.MeetingViewSet, basename="meeting")
+router.register(
+    r"meetings/(?P<meeting_pk>\d+)/agenda-items", governance_api.AgendaItemViewSet, basename="meeting-agenda-item"
+)
+router.register("action-items", governance_api.ActionItemViewSet, basename="action-item")
+router.register("notifications", governance_api.NotificationViewSet, basename="notification")
 router.register("projects", renovations_api.ProjectViewSet, basename="project")
 _project = r"projects/(?P<project_pk>\d+)"
 router.register(f"{_project}/updates", renovations_api.ProgressUpdateViewSet, basename="project-update")

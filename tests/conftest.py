@@ -16,6 +16,7 @@ The world: 城区 → 上站街道 → 小阳泉北社区 → 蕴园小区 (our 
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -47,6 +48,36 @@ def _test_settings(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     # in the tests that set a low rate on purpose.
     rates = dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/minute")
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+
+
+# Rows that data migrations seed (request categories, rating criteria). A transactional test
+# (a live server, a real worker, threads) ends with a flush that empties them; they are put back
+# right after, so that the next test on the worker finds the database as migrated.
+SEEDING_MIGRATIONS = (
+    "governance.migrations.0002_seed_request_categories",
+    "governance.migrations.0005_seed_rating_criteria",
+)
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    result = yield
+    # After the last test the test database is gone: nothing to put back.
+    if nextitem is not None and _is_transactional(item):
+        from django.apps import apps
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            for name in SEEDING_MIGRATIONS:
+                importlib.import_module(name).seed(apps, None)
+    return result
 
 
 @dataclass

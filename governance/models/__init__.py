@@ -7,10 +7,12 @@ from .meetings import (
     AgendaItem,
     CalendarFeed,
     Meeting,
+    MeetingEvent,
     MeetingParticipant,
     MeetingQuerySet,
 )
 from .notices import Notice, NoticeImage, NoticeQuerySet
+from .notifications import EmailDelivery, Notification, NotificationPreference, NotificationQuerySet, Reminder
 from .ratings import RatingCriterion, RatingPolicy, RatingRound, RatingRoundQuerySet, RatingScore, RatingSheet
 from .requests import (
     ApiKey,
@@ -34,13 +36,18 @@ __all__ = [
     "DisputeParty",
     "DisputeQuerySet",
     "DisputeSession",
+    "EmailDelivery",
     "EstatePolicy",
     "Meeting",
+    "MeetingEvent",
     "MeetingParticipant",
     "MeetingQuerySet",
     "Notice",
     "NoticeImage",
     "NoticeQuerySet",
+    "Notification",
+    "NotificationPreference",
+    "NotificationQuerySet",
     "PaymentVote",
     "RatingCriterion",
     "RatingPolicy",
@@ -48,6 +55,7 @@ __all__ = [
     "RatingRoundQuerySet",
     "RatingScore",
     "RatingSheet",
+    "Reminder",
     "RequestCategory",
     "RequestEvent",
     "RequestPhoto",

@@ -21,20 +21,29 @@ class DisputeQuerySet(EstateScopedQuerySet):
     estate_field = "estate_id"
 
     def visible_to(self, user: User | AnonymousUser) -> DisputeQuerySet:
-        """Seen only by the parties, the mediators and the estate's staff."""
+        """Seen only by the parties (the residents of a party household, and the person speaking
+        for one), the mediators (those assigned, and the mediation team serving the estate) and
+        the estate's staff. Subqueries rather than joins: no duplicate rows, no DISTINCT."""
         from estates.scope import scope_of
+
+        from ..permissions.disputes import mediation_estate_ids
 
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
         if not scope.user_id:
             return self.none()
-        return self.filter(
-            Q(estate_id__in=scope.staff_estate_ids)
-            | Q(mediators__id=scope.user_id)
-            | Q(parties__household_id__in=scope.household_ids)
-            | Q(parties__person_id=scope.user_id)
-        ).distinct()
+        condition = Q(estate_id__in=scope.staff_estate_ids | mediation_estate_ids(user))
+        condition |= Q(pk__in=Dispute.mediators.through.objects.filter(user_id=scope.user_id).values("dispute_id"))
+        parties = Q(person_id=scope.user_id)
+        if scope.household_ids:
+            parties |= Q(household_id__in=scope.household_ids)
+        condition |= Q(pk__in=DisputeParty.objects.filter(parties).values("dispute_id"))
+        return self.filter(condition)
+
+    def open(self) -> DisputeQuerySet:
+        """Not yet settled."""
+        return self.exclude(stage=Dispute.Stage.SETTLED)
 
 
 class Dispute(models.Model):
@@ -149,8 +158,16 @@ class DisputeSession(models.Model):
 class DisputeEvent(models.Model):
     """The dispute's timeline: who moved it, when, from which stage to which, and why."""
 
+    class Action(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        PARTY_ADDED = "party_added", _("Party added")
+        MEDIATORS_ASSIGNED = "mediators_assigned", _("Mediators assigned")
+        HEARD = "heard", _("Heard")
+        SESSION_HELD = "session_held", _("Mediation session held")
+        SETTLED = "settled", _("Settled")
+
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=20)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     from_stage = models.CharField(_("from"), max_length=10, blank=True)
     to_stage = models.CharField(_("to"), max_length=10, blank=True)
     note = models.TextField(_("note"), blank=True)

@@ -4,12 +4,14 @@ agenda, attendance, minutes and the action items that carry over until done."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from estates.models import Community, Estate, Organisation
 
@@ -33,12 +35,53 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
             return self.all()
         condition = Q(minutes_published_at__isnull=False)
         if scope.user_id:
-            condition |= (
-                Q(community_id__in=scope.staff_community_ids)
-                | Q(participants__user_id=scope.user_id)
-                | Q(organisations__id__in=scope.organisation_ids)
+            condition |= Q(community_id__in=scope.staff_community_ids) | self._private_to(scope)
+        return self.filter(condition)
+
+    @staticmethod
+    def _private_to(scope: Any) -> Q:
+        """A participant, or a member of a participating organisation (as subqueries: no duplicates)."""
+        seats = MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user_id=scope.user_id)
+        condition = Q(Exists(seats))
+        if scope.organisation_ids:
+            taking_part = Meeting.organisations.through.objects.filter(
+                meeting_id=OuterRef("pk"), organisation_id__in=scope.organisation_ids
             )
-        return self.filter(condition).distinct()
+            condition |= Q(Exists(taking_part))
+        return condition
+
+    def private_to(self, user: User | AnonymousUser) -> MeetingQuerySet:
+        """Meetings whose agenda, participants and draft minutes the user may see."""
+        from estates.scope import scope_of
+
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        if not scope.user_id:
+            return self.none()
+        return self.filter(Q(community_id__in=scope.staff_community_ids) | self._private_to(scope))
+
+    def with_viewer_access(self, user: User | AnonymousUser) -> MeetingQuerySet:
+        """Annotate `viewer_has_access`: whether the user sees more than the published minutes."""
+        from estates.scope import scope_of
+
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.annotate(viewer_has_access=Value(True))
+        if not scope.user_id:
+            return self.annotate(viewer_has_access=Value(False))
+        condition = Q(community_id__in=scope.staff_community_ids) | self._private_to(scope)
+        return self.annotate(
+            viewer_has_access=Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+
+    def mine(self, user: User | AnonymousUser) -> MeetingQuerySet:
+        """The meetings the user takes part in: as a participant or as the organiser."""
+        user_id = getattr(user, "pk", None)
+        if user_id is None:
+            return self.none()
+        seats = MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user_id=user_id)
+        return self.filter(Q(organiser_id=user_id) | Q(Exists(seats)))
 
     def managed_by(self, user: User | AnonymousUser) -> MeetingQuerySet:
         from estates.scope import scope_of
@@ -47,6 +90,9 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         if scope.is_superuser:
             return self.all()
         return self.filter(community_id__in=scope.staff_community_ids)
+
+    def published(self) -> MeetingQuerySet:
+        return self.filter(minutes_published_at__isnull=False)
 
 
 class Meeting(models.Model):
@@ -126,6 +172,60 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    @property
+    def is_published(self) -> bool:
+        return self.minutes_published_at is not None
+
+
+class MeetingEvent(models.Model):
+    """The meeting's timeline: scheduled, moved (a new time or place, which raises the calendar
+    SEQUENCE), started, closed, minutes published, cancelled — who, when, and what changed."""
+
+    class Action(models.TextChoices):
+        # A context of their own: "Scheduled" as a step differs from "Scheduled" as a status (待召开).
+        SCHEDULED = "scheduled", pgettext_lazy("meeting event", "Scheduled")
+        UPDATED = "updated", _("Details changed")
+        MOVED = "moved", _("Moved to a new time or place")
+        STARTED = "started", pgettext_lazy("meeting event", "Started")
+        CLOSED = "closed", pgettext_lazy("meeting event", "Closed")
+        PUBLISHED = "published", _("Minutes published")
+        CANCELLED = "cancelled", pgettext_lazy("meeting event", "Cancelled")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=12, choices=Meeting.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, choices=Meeting.Status.choices)
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0)
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "at", "id"]
+        verbose_name = _("meeting event")
+        verbose_name_plural = _("meeting events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    action__in=["scheduled", "updated", "moved", "started", "closed", "published", "cancelled"]
+                ),
+                name="meeting_event_action_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} · {self.action}"
 
 
 class MeetingParticipant(models.Model):
@@ -230,8 +330,32 @@ class ActionItemQuerySet(models.QuerySet["ActionItem"]):
         return self.filter(status=ActionItem.Status.OPEN)
 
     def visible_to(self, user: User | AnonymousUser) -> ActionItemQuerySet:
-        """Action items follow their meeting: public once its minutes are, else its participants and staff."""
-        return self.filter(meeting__in=Meeting.objects.visible_to(user))
+        """Action items follow their meeting (public once its minutes are, else for its staff,
+        participants and participating organisations); and their owners always see them."""
+        from estates.scope import scope_of
+
+        scope = scope_of(user)
+        if scope.is_superuser:
+            return self.all()
+        condition = Q(meeting__in=Meeting.objects.visible_to(user))
+        if scope.user_id:
+            condition |= Q(owner_id=scope.user_id)
+            if scope.organisation_ids:
+                condition |= Q(owner_organisation_id__in=scope.organisation_ids)
+        return self.filter(condition)
+
+    def overdue(self, today: date) -> ActionItemQuerySet:
+        """Open items whose due day has passed."""
+        return self.filter(status=ActionItem.Status.OPEN, due_on__lt=today)
+
+    def owned_by(self, user: User | AnonymousUser) -> ActionItemQuerySet:
+        """Items the user owns, in person or through an organisation they belong to."""
+        from estates.scope import scope_of
+
+        scope = scope_of(user)
+        if not scope.user_id:
+            return self.none()
+        return self.filter(Q(owner_id=scope.user_id) | Q(owner_organisation_id__in=scope.organisation_ids))
 
 
 class ActionItem(models.Model):
@@ -269,6 +393,15 @@ class ActionItem(models.Model):
     due_on = models.DateField(_("due on"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+        help_text=_("Who marked it done or dropped."),
+    )
     done_note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -20,11 +20,16 @@ if TYPE_CHECKING:
     from estates.models import User
 
 
+def published_condition(now: datetime | None = None) -> Q:
+    """Inside the publication window at `now`: from ≤ now < until (or no end)."""
+    now = now or timezone.now()
+    return Q(publish_from__lte=now) & (Q(publish_until__isnull=True) | Q(publish_until__gt=now))
+
+
 class NoticeQuerySet(models.QuerySet["Notice"]):
     def published(self, now: datetime | None = None) -> NoticeQuerySet:
         """Notices inside their publication window."""
-        now = now or timezone.now()
-        return self.filter(publish_from__lte=now).filter(Q(publish_until__isnull=True) | Q(publish_until__gt=now))
+        return self.filter(published_condition(now))
 
     def visible_to(self, user: User | AnonymousUser, now: datetime | None = None) -> NoticeQuerySet:
         """Published notices are public; drafts and expired ones are seen by the community's staff."""
@@ -33,7 +38,11 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
-        return self.filter(Q(pk__in=self.published(now).values("pk")) | Q(community_id__in=scope.staff_community_ids))
+        return self.filter(published_condition(now) | Q(community_id__in=scope.staff_community_ids))
+
+    def for_estate(self, estate_id: int, community_id: int) -> NoticeQuerySet:
+        """The estate's own notices and its community's notices for every estate."""
+        return self.filter(Q(estate_id=estate_id) | Q(estate__isnull=True, community_id=community_id))
 
     def managed_by(self, user: User | AnonymousUser) -> NoticeQuerySet:
         from estates.scope import scope_of
@@ -62,6 +71,13 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    class Status(models.TextChoices):
+        """Where a notice stands at a moment (derived from its window, not stored)."""
+
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+        ENDED = "ended", _("Ended")
+
     objects = NoticeQuerySet.as_manager()
 
     class Meta:
@@ -69,8 +85,9 @@ class Notice(models.Model):
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         constraints = [
+            # An empty window (until == from) is a scheduled notice withdrawn before it appeared.
             models.CheckConstraint(
-                condition=Q(publish_until__isnull=True) | Q(publish_until__gt=models.F("publish_from")),
+                condition=Q(publish_until__isnull=True) | Q(publish_until__gte=models.F("publish_from")),
                 name="notice_window_order",
             )
         ]
@@ -78,6 +95,15 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def status_at(self, now: datetime | None = None) -> str:
+        """Scheduled, published or ended at `now` (an empty window has ended: it was withdrawn)."""
+        now = now or timezone.now()
+        if self.publish_until is not None and (self.publish_until <= now or self.publish_until <= self.publish_from):
+            return self.Status.ENDED
+        if self.publish_from > now:
+            return self.Status.SCHEDULED
+        return self.Status.PUBLISHED
 
 
 class NoticeImage(models.Model):

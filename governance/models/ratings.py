@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -100,24 +101,63 @@ class RatingPolicy(models.Model):
         policy, _created = cls.objects.get_or_create(estate_id=estate_id)
         return policy
 
+    @staticmethod
+    def scorers_needed(quorum: Decimal, member_count: int) -> int:
+        """The fewest sheets that meet the quorum: scorers ≥ quorum × members, and at least one."""
+        return max(1, int((quorum * member_count).to_integral_value(rounding=ROUND_CEILING)))
+
 
 class RatingRoundQuerySet(EstateScopedQuerySet):
     estate_field = "estate_id"
 
     def visible_to(self, user: User | AnonymousUser) -> RatingRoundQuerySet:
-        """Published rounds are public; open and closed ones are seen by the estate's staff,
-        its committee and its property company (who see their own grade coming)."""
+        """Published rounds are public; open and closed ones are seen by the estate's staff (and
+        the admins above them), its committee's members and its property company's staff (who
+        see their own grade coming). Other organisations of the estate see only published ones."""
         from estates.scope import scope_of
+
+        from ..permissions import roles_of
 
         scope = scope_of(user)
         if scope.is_superuser:
             return self.all()
-        return self.filter(
-            Q(status=RatingRound.Status.PUBLISHED) | Q(estate_id__in=scope.staff_estate_ids | scope.member_estate_ids)
-        )
+        roles = roles_of(user)
+        insiders = scope.staff_estate_ids | roles.committee_estates
+        for estates in roles.company_estates.values():
+            insiders |= estates
+        return self.filter(Q(status=RatingRound.Status.PUBLISHED) | Q(estate_id__in=insiders))
 
     def published(self) -> RatingRoundQuerySet:
         return self.filter(status=RatingRound.Status.PUBLISHED)
+
+    def with_counts(self) -> RatingRoundQuerySet:
+        """Annotate `live_scorer_count` (sheets so far) and `live_member_count` (active members of
+        the estate's committees now): an open round shows these; a closed one its stored counts."""
+        from estates.models import Membership
+
+        members = (
+            Membership.objects.active()
+            .filter(
+                role=Membership.Role.COMMITTEE_MEMBER,
+                organisation__kind__in=Organisation.COMMITTEE_KINDS,
+                organisation__estates=models.OuterRef("estate_id"),
+            )
+            .order_by()
+            .values("organisation__estates")
+            .annotate(count=models.Count("user_id", distinct=True))
+            .values("count")[:1]
+        )
+        sheets = (
+            RatingSheet.objects.filter(round=models.OuterRef("pk"))
+            .order_by()
+            .values("round")
+            .annotate(count=models.Count("id"))
+            .values("count")[:1]
+        )
+        return self.annotate(
+            live_member_count=Coalesce(models.Subquery(members), 0),
+            live_scorer_count=Coalesce(models.Subquery(sheets), 0),
+        )
 
 
 class RatingRound(models.Model):
@@ -139,6 +179,12 @@ class RatingRound(models.Model):
         Status.CLOSED: {Status.PUBLISHED, Status.OPEN},
         Status.PUBLISHED: set(),
     }
+    # The lowest overall score of each grade, best first; below the last one: 不合格.
+    GRADE_FLOORS = (
+        (Decimal("90"), Grade.EXCELLENT),
+        (Decimal("80"), Grade.GOOD),
+        (Decimal("60"), Grade.PASS),
+    )
 
     estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="rating_rounds", verbose_name=_("estate"))
     company = models.ForeignKey(
@@ -191,6 +237,19 @@ class RatingRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estate} {self.period_start:%Y-%m}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[RatingRound.Status(self.status)]
+
+    @classmethod
+    def grade_for(cls, score: Decimal | None) -> str:
+        """优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, else 不合格; no grade without a score."""
+        if score is None:
+            return ""
+        for floor, grade in cls.GRADE_FLOORS:
+            if score >= floor:
+                return grade
+        return cls.Grade.FAIL
 
 
 class RatingSheet(models.Model):

@@ -1,5 +1,43 @@
 """Who may do what in governance: `can_…` predicates, one module per topic."""
 
+from .disputes import (  # noqa: F401
+    can_assign_mediators,
+    can_mediate,
+    can_raise,
+    is_assigned_mediator,
+    is_party,
+    is_team_mediator,
+    mediation_estate_ids,
+    mediator_ids,
+    party_household_ids,
+)
+from .meetings import (  # noqa: F401
+    allowed_action_item_actions,
+    allowed_meeting_actions,
+    can_close_action_item,
+    can_manage_meeting,
+    can_read_minutes,
+    can_schedule_meeting,
+    can_see_meeting_privately,
+    is_agenda_open,
+    is_meeting_editable,
+    is_meeting_staff,
+    is_recording,
+    meeting_roles,
+    owns_action_item,
+)
+from .notices import (  # noqa: F401
+    can_manage_notice,
+    can_manage_notices,
+)
+from .ratings import (  # noqa: F401
+    can_open_round,
+    can_run_round,
+    can_score,
+    can_see_all_sheets,
+    is_scoring_open,
+    round_actions,
+)
 from .requests import (  # noqa: F401
     DIRECTOR_POSITIONS,
     NO_ROLES,

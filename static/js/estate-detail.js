@@ -3,6 +3,9 @@
 import { apiGet, apiGetAll } from "./api.js";
 import { errorMessage, fill, formatMoney, h, showState, text } from "./dom.js";
 import { budgetText, progressBar, signedMoney, statusBadge } from "./project-list.js";
+import { loadNotices } from "./notices-common.js";
+import { loadMeetingMinutes } from "./meeting-common.js";
+import { gradeBadge, periodLabel, periodShort, points, trendChart } from "./ratings-common.js";
 
 const PROJECT_LIMIT = 50;
 
@@ -80,9 +83,15 @@ async function loadProjects(section, estateId) {
 async function loadMoney(section, estateId) {
   showState(section, "loading");
   try {
-    const money = await apiGet("projects/money/", { estate: estateId });
+    const [money, committee] = await Promise.all([
+      apiGet("projects/money/", { estate: estateId }),
+      apiGet("requests/money/", { estate: estateId }),
+    ]);
     const sources = money.by_source.filter((row) => Number(row.pledged) !== 0 || Number(row.received) !== 0);
-    if (money.project_count === 0 || (sources.length === 0 && Number(money.spent) === 0)) {
+    const costs = section.querySelector("[data-committee-costs]");
+    costs.hidden = committee.count === 0;
+    costs.textContent = fill(text("t-committee-costs"), { total: formatMoney(committee.total), count: committee.count });
+    if (committee.count === 0 && (money.project_count === 0 || (sources.length === 0 && Number(money.spent) === 0))) {
       return showState(section, "empty");
     }
     for (const el of section.querySelectorAll("[data-total]")) el.textContent = signedMoney(money[el.dataset.total]);
@@ -107,6 +116,36 @@ async function loadMoney(section, estateId) {
   }
 }
 
+// 物业服务评定: the latest published grade, and the published scores over time.
+async function loadGrades(section, estateId) {
+  showState(section, "loading");
+  try {
+    const trend = await apiGet("rating-rounds/trend/", { estate: estateId });
+    if (trend.points.length === 0) return showState(section, "empty");
+    const latest = trend.points[trend.points.length - 1];
+    section.querySelector("[data-grade]").replaceChildren(gradeBadge(latest.grade, latest.grade_display, { big: true }));
+    const fields = {
+      period: periodLabel(latest),
+      score: points(latest.score),
+      committee_score: points(latest.committee_score),
+      residents_score: points(latest.residents_score),
+    };
+    for (const el of section.querySelectorAll("[data-grade-field]")) el.textContent = fields[el.dataset.gradeField];
+    showState(section, "ready");
+    const chart = section.querySelector("#estate-grade-chart");
+    chart.hidden = trend.points.length < 2;
+    if (!chart.hidden) {
+      trendChart(chart, {
+        categories: trend.points.map(periodShort),
+        series: [{ name: text("t-overall-score"), data: trend.points.map((point) => point.score) }],
+        caption: text("t-grade-caption"),
+      });
+    }
+  } catch (error) {
+    showState(section, "error", errorMessage(error));
+  }
+}
+
 async function load(root) {
   const estateId = root.dataset.estateId;
   // The page's own states are its direct children; the buildings section keeps its own.
@@ -125,8 +164,11 @@ async function load(root) {
     return;
   }
   await Promise.all([
+    loadNotices(root.querySelector("#estate-notices"), { estate: estateId }),
     loadProjects(root.querySelector("#estate-projects"), estateId),
     loadMoney(root.querySelector("#estate-money"), estateId),
+    loadGrades(root.querySelector("#estate-grade"), estateId),
+    loadMeetingMinutes(root.querySelector("#estate-meetings"), { estate: estateId }),
     loadBuildings(root.querySelector("#estate-buildings"), estateId),
   ]);
 }

@@ -3,7 +3,9 @@ import { apiGet } from "./api.js";
 import { barChart } from "./charts.js";
 import { errorMessage, h, showState, text } from "./dom.js";
 import { estateCard } from "./estate-list.js";
+import { loadNotices } from "./notices-common.js";
 import { signedMoney } from "./project-list.js";
+import { gradeBadge } from "./ratings-common.js";
 
 const DASHBOARD_LIMIT = 60;
 
@@ -101,6 +103,38 @@ async function loadProjectCharts(section) {
   }
 }
 
+// Street and district admins: the property companies of their area, ranked by published grades.
+const RANKING_ROWS = 10;
+
+async function loadRanking(section, me) {
+  const admin = me.roles.find((role) => role.role === "street_admin" || role.role === "district_admin");
+  if (!admin) return;
+  section.hidden = false;
+  showState(section, "loading");
+  try {
+    const ranking = await apiGet("rating-rounds/ranking/", { [admin.scope_type]: admin.scope_id });
+    section.querySelector("[data-area-name]").textContent = ranking.area.name;
+    section.querySelector("[data-ranking-link]").search = `?area=${admin.scope_type}-${admin.scope_id}`;
+    if (!ranking.rows.length) return showState(section, "empty");
+    section.querySelector("[data-list]").replaceChildren(
+      ...ranking.rows.slice(0, RANKING_ROWS).map((row) =>
+        h(
+          "tr",
+          {},
+          h("td", { class: "num", "data-label": text("t-col-rank") }, row.rank),
+          h("th", { scope: "row" }, row.company_name),
+          h("td", { class: "num", "data-label": text("t-col-score") }, row.score),
+          h("td", { "data-label": text("t-col-grade") }, gradeBadge(row.grade, row.grade_display)),
+          h("td", { class: "num", "data-label": text("t-col-estates") }, row.estate_count),
+        ),
+      ),
+    );
+    showState(section, "ready");
+  } catch (error) {
+    showState(section, "error", errorMessage(error));
+  }
+}
+
 async function loadDashboard(dashboard) {
   const rolesSection = dashboard.querySelector("#my-roles");
   const estatesSection = dashboard.querySelector("#my-estates");
@@ -114,6 +148,8 @@ async function loadDashboard(dashboard) {
     showState(estatesSection, "error", errorMessage(error));
     return;
   }
+  const rankingSection = document.getElementById("rating-ranking");
+  if (rankingSection) loadRanking(rankingSection, me);
   if (me.roles.length === 0) showState(rolesSection, "empty");
   else {
     rolesSection.querySelector("[data-list]").replaceChildren(...me.roles.map(roleItem));
@@ -138,3 +174,5 @@ const dashboard = document.getElementById("dashboard");
 if (dashboard) loadDashboard(dashboard);
 const projectCharts = document.getElementById("project-charts");
 if (projectCharts) loadProjectCharts(projectCharts);
+const myNotices = document.getElementById("my-notices");
+if (myNotices) loadNotices(myNotices, { mine: "true" });

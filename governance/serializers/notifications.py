@@ -1,0 +1,67 @@
+"""Shapes of notifications and notification preferences in the API. Writes go through services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import Notification, NotificationPreference
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    """One notification of the signed-in user; everything but its read state is fixed."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "kind_display", "title", "body", "url", "created_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField(help_text=_("How many of the user's notifications are unread."))
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text=_("How many notifications were marked read."))
+
+
+class NotificationPreferenceSerializer(serializers.ModelSerializer):
+    """How the user hears about reminders. PUT replaces all of it: quiet hours left out (or
+    null) mean none, a language left out (or empty) means the site's."""
+
+    email_enabled = serializers.BooleanField(
+        help_text=_("Send reminders by e-mail as well (only when the account has an e-mail address).")
+    )
+    quiet_start = serializers.TimeField(
+        format="%H:%M",
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text=_("Local time (HH:MM) from which e-mail waits; the in-app notification still arrives."),
+    )
+    quiet_end = serializers.TimeField(
+        format="%H:%M",
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text=_("Local time (HH:MM) at which held e-mail is sent. May be earlier than the start (overnight)."),
+    )
+    language = serializers.ChoiceField(
+        choices=[("", _("The site's language")), *settings.LANGUAGES],
+        required=False,
+        default="",
+        help_text=_("The language of reminders and their e-mail."),
+    )
+    has_email = serializers.SerializerMethodField(help_text=_("Whether the account has an e-mail address."))
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["email_enabled", "quiet_start", "quiet_end", "language", "has_email"]
+
+    def get_has_email(self, pref: NotificationPreference) -> bool:
+        request = self.context.get("request")
+        return bool(getattr(getattr(request, "user", None), "email", ""))
