@@ -380,7 +380,7 @@ class ActionItem(models.Model):
         null=True,
         blank=True,
         related_name="action_items",
-        verbose_name=_("owner"),
+        verbose_name=pgettext_lazy("action item", "owner"),
     )
     owner_organisation = models.ForeignKey(
         Organisation,
