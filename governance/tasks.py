@@ -49,9 +49,10 @@ def close_rating_rounds() -> int:
 
 
 # ---------------------------------------------------------------- reminders and notifications
-# Periodic (django-celery-beat, migration 0007): every minute `deliver_reminders` and
-# `send_due_emails`; every five minutes `schedule_request_reminders`. A second beat or a
-# task run twice changes nothing: each reminder's key is unique in the database.
+# Periodic (django-celery-beat, migrations 0007 and 0008): every minute `deliver_reminders` and
+# `send_due_emails`; every five minutes the producers `schedule_request_reminders`,
+# `schedule_meeting_reminders` and `schedule_rating_reminders`; daily the rating rounds' sweeps.
+# A second beat or a task run twice changes nothing: each reminder's key is unique in the database.
 
 
 @shared_task(ignore_result=True)
@@ -84,3 +85,15 @@ def send_due_emails() -> int:
 def schedule_request_reminders() -> int:
     """Schedule the reminders about requests not taken, overdue or left unanswered."""
     return services.schedule_request_reminders()
+
+
+@shared_task(ignore_result=True)
+def schedule_meeting_reminders() -> int:
+    """Schedule the reminders about meetings coming up, minutes not published, action items due."""
+    return services.schedule_meeting_reminders()
+
+
+@shared_task(ignore_result=True)
+def schedule_rating_reminders() -> int:
+    """Remind committee members who have not scored an open rating round, three days before it closes."""
+    return services.schedule_rating_reminders()

@@ -45,34 +45,39 @@ SCHEDULES = [
 ]
 
 
-def create_schedules(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    now = timezone.now()
-    for name, task, every, cron, description in SCHEDULES:
-        values = {"task": task, "description": description, "enabled": True, "start_time": now}
-        if every is not None:
-            values["interval"], _ = IntervalSchedule.objects.get_or_create(every=every, period="seconds")
-            values["crontab"] = None
-        else:
-            minute, hour = cron
-            values["crontab"], _ = CrontabSchedule.objects.get_or_create(
-                minute=minute,
-                hour=hour,
-                day_of_week="*",
-                day_of_month="*",
-                month_of_year="*",
-                timezone="Asia/Shanghai",
-            )
-            values["interval"] = None
-            values["start_time"] = None
-        PeriodicTask.objects.update_or_create(name=name, defaults=values)
+def schedules_operation(schedules: list) -> migrations.RunPython:
+    """A RunPython that creates (or updates) the periodic tasks listed, and removes them when
+    migrating back; the later schedule migrations use it too."""
 
+    def create_schedules(apps, schema_editor):
+        IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+        CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+        PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+        now = timezone.now()
+        for name, task, every, cron, description in schedules:
+            values = {"task": task, "description": description, "enabled": True, "start_time": now}
+            if every is not None:
+                values["interval"], _ = IntervalSchedule.objects.get_or_create(every=every, period="seconds")
+                values["crontab"] = None
+            else:
+                minute, hour = cron
+                values["crontab"], _ = CrontabSchedule.objects.get_or_create(
+                    minute=minute,
+                    hour=hour,
+                    day_of_week="*",
+                    day_of_month="*",
+                    month_of_year="*",
+                    timezone="Asia/Shanghai",
+                )
+                values["interval"] = None
+                values["start_time"] = None
+            PeriodicTask.objects.update_or_create(name=name, defaults=values)
 
-def remove_schedules(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[name for name, *_rest in SCHEDULES]).delete()
+    def remove_schedules(apps, schema_editor):
+        PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+        PeriodicTask.objects.filter(name__in=[name for name, *_rest in schedules]).delete()
+
+    return migrations.RunPython(create_schedules, remove_schedules)
 
 
 class Migration(migrations.Migration):
@@ -81,4 +86,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedules, remove_schedules)]
+    operations = [schedules_operation(SCHEDULES)]

@@ -168,7 +168,15 @@ class Meeting(models.Model):
                 name="meeting_minutes_published_only_when_closed",
             ),
         ]
-        indexes = [models.Index(fields=["community", "starts_at"], name="meeting_community_start_idx")]
+        indexes = [
+            models.Index(fields=["community", "starts_at"], name="meeting_community_start_idx"),
+            # The reminder producer: scheduled meetings starting in the next days.
+            models.Index(fields=["starts_at"], condition=Q(status="scheduled"), name="meeting_scheduled_start"),
+            # The reminder producer: meetings whose minutes are still unpublished (few, in time).
+            models.Index(
+                fields=["ends_at"], condition=Q(minutes_published_at__isnull=True), name="meeting_minutes_pending"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from estates.errors import Conflict, Invalid, NotAllowed
@@ -34,9 +35,17 @@ from ..models import (
     Meeting,
     MeetingEvent,
     MeetingParticipant,
+    Reminder,
     ResidentRequest,
 )
 from ..permissions import meetings as permissions
+from .notifications import (
+    REQUEST_REMINDER_LOOKBACK,
+    ReminderDraft,
+    local_text,
+    reminder_drafts,
+    schedule_reminders,
+)
 
 __all__ = [
     "add_action_item",
@@ -49,11 +58,13 @@ __all__ = [
     "drop_action_item",
     "invitable_people",
     "meeting_organisations",
+    "plan_meeting_reminders",
     "publish_minutes",
     "record_attendance",
     "reorder_agenda",
     "reset_calendar_feed",
     "schedule_meeting",
+    "schedule_meeting_reminders",
     "start_meeting",
     "update_agenda_item",
     "update_meeting",
@@ -62,6 +73,7 @@ __all__ = [
 Person = Any  # User or AnonymousUser
 MeetingStatus = Meeting.Status
 MeetingAction = MeetingEvent.Action
+ReminderKind = Reminder.Kind
 
 MAX_TEXT = 5000
 MAX_DURATION = timedelta(hours=12)
@@ -279,6 +291,7 @@ def schedule_meeting(
     _seat(meeting, seats)
     _event(meeting, MeetingAction.SCHEDULED, by=by, from_status="")
     _draw(meeting)
+    plan_meeting_reminders(meeting)
     return meeting
 
 
@@ -372,6 +385,8 @@ def update_meeting(
         _event(meeting, MeetingAction.MOVED, by=by, from_status=meeting.status, note="; ".join(notes))
     elif seats_changed or {"title", "kind"} & set(changed):
         _event(meeting, MeetingAction.UPDATED, by=by, from_status=meeting.status)
+    if moved_time or moved_place or seats_changed or "title" in changed:
+        plan_meeting_reminders(meeting)
     return meeting
 
 
@@ -413,9 +428,9 @@ def cancel_meeting(meeting: Meeting, *, by: Person, reason: str = "") -> Meeting
     _require_staff(by, meeting)
     reason = _text(reason, field="reason", limit=2000)
     meeting.sequence += 1
-    return _move(
-        meeting, MeetingStatus.CANCELLED, action=MeetingAction.CANCELLED, by=by, note=reason, fields=["sequence"]
-    )
+    _move(meeting, MeetingStatus.CANCELLED, action=MeetingAction.CANCELLED, by=by, note=reason, fields=["sequence"])
+    plan_meeting_reminders(meeting)
+    return meeting
 
 
 @transaction.atomic
@@ -427,6 +442,7 @@ def start_meeting(meeting: Meeting, *, by: Person) -> Meeting:
     meeting.started_at = timezone.now()
     _move(meeting, MeetingStatus.IN_PROGRESS, action=MeetingAction.STARTED, by=by, fields=["started_at"])
     _draw(meeting)
+    plan_meeting_reminders(meeting)
     return meeting
 
 
@@ -780,3 +796,226 @@ def reset_calendar_feed(*, by: Person) -> CalendarFeed:
     feed.token = token
     feed.save(update_fields=["token"])
     return feed
+
+
+# ---------------------------------------------------------------- reminders
+# Meetings move, so their reminders are planned when the meeting is scheduled or changed
+# (`plan_meeting_reminders`, in the same transaction) and topped up by a periodic producer;
+# minutes and action items are looked at when their moment comes (`schedule_meeting_reminders`),
+# so that what was done meanwhile is never reminded of.
+
+MEETING_REMINDER_DAYS = (3, 1)
+# A moment this recently past is still reminded of (a producer run a little late); one further
+# back is not: a meeting moved to the day after tomorrow gets no "in 3 days" reminder.
+MEETING_REMINDER_GRACE = timedelta(minutes=30)
+MINUTES_REMINDER_DAYS = (3, 7)
+ACTION_ITEM_SOON_DAYS = 2
+# Reminders about dates (an action item's due day) go out at this local time of day.
+REMINDER_HOUR = time(9, 0)
+MEETING_TYPE = Meeting._meta.label_lower
+
+
+def _meeting_url(meeting: Meeting) -> str:
+    return reverse("governance:meeting-detail", args=[meeting.pk])
+
+
+def _render_meeting_soon(meeting: Meeting, due: datetime, language: str) -> tuple[str, str]:
+    days = round((meeting.starts_at - due) / timedelta(days=1))
+    if days == 1:
+        title = _("Tomorrow: %(title)s") % {"title": meeting.title}
+    else:
+        title = _("In %(days)s days: %(title)s") % {"days": days, "title": meeting.title}
+    body = _("%(title)s, %(when)s, at %(place)s.") % {
+        "title": meeting.title,
+        "when": _when(meeting.starts_at, meeting.ends_at),
+        "place": meeting.place,
+    }
+    return title, body
+
+
+def _meeting_soon_drafts(meetings: Sequence[Meeting], now: datetime) -> list[ReminderDraft]:
+    """What each scheduled meeting should have pending: one reminder per participant for every
+    moment (3 days and 1 day before) that is still ahead (or only just past)."""
+    scheduled = [m for m in meetings if m.status == MeetingStatus.SCHEDULED]
+    seats: dict[int, set[int]] = {m.pk: set() for m in scheduled}
+    for meeting_id, user_id in MeetingParticipant.objects.filter(
+        meeting_id__in=list(seats), user__is_active=True
+    ).values_list("meeting_id", "user_id"):
+        seats[meeting_id].add(user_id)
+    items = [
+        (meeting, meeting.starts_at - timedelta(days=days), seats[meeting.pk])
+        for meeting in scheduled
+        for days in MEETING_REMINDER_DAYS
+        if meeting.starts_at - timedelta(days=days) > now - MEETING_REMINDER_GRACE
+    ]
+    return reminder_drafts(items, ReminderKind.MEETING_SOON, _render_meeting_soon, _meeting_url)
+
+
+def _sync_meeting_soon(meetings: Sequence[Meeting], now: datetime) -> int:
+    """Make the meetings' pending "coming up" reminders exactly what they should be: cancel the
+    stale ones (a moved meeting's old moments, a participant who left, a meeting called off or
+    begun), schedule the missing ones. Returns how many were new or revived."""
+    wanted = {draft.key: draft for draft in _meeting_soon_drafts(meetings, now)}
+    stale = []
+    for pk, key, title, body in Reminder.objects.filter(
+        target_type=MEETING_TYPE,
+        target_id__in=[m.pk for m in meetings],
+        kind=ReminderKind.MEETING_SOON,
+        status=Reminder.Status.PENDING,
+    ).values_list("pk", "key", "title", "body"):
+        draft = wanted.get(key)
+        if draft is None:
+            stale.append(pk)
+        elif (draft.title, draft.body) != (title, body):  # a new place or title, the same moment
+            Reminder.objects.filter(pk=pk).update(title=draft.title, body=draft.body)
+    if stale:
+        Reminder.objects.filter(pk__in=stale, status=Reminder.Status.PENDING).update(
+            status=Reminder.Status.CANCELLED, cancelled_at=timezone.now()
+        )
+    return schedule_reminders(wanted.values())
+
+
+def plan_meeting_reminders(meeting: Meeting, *, now: datetime | None = None) -> int:
+    """Plan one meeting's "coming up" reminders after it was scheduled, moved, re-seated,
+    cancelled or started (the services call it in their transaction)."""
+    return _sync_meeting_soon([meeting], now or timezone.now())
+
+
+def _date_moment(day: date) -> datetime:
+    """The local reminder time on a day, as an aware moment."""
+    return timezone.make_aware(datetime.combine(day, REMINDER_HOUR))
+
+
+def _days_with_moment_in(window_start: datetime, window_end: datetime, offset: int) -> dict[date, datetime]:
+    """The due days whose reminder moment (REMINDER_HOUR, `offset` days from the due day) lies
+    in (window_start, window_end], with that moment."""
+    first = timezone.localdate(window_start) - timedelta(days=offset + 1)
+    last = timezone.localdate(window_end) - timedelta(days=offset - 1)
+    found = {}
+    day = first
+    while day <= last:
+        moment = _date_moment(day + timedelta(days=offset))
+        if window_start < moment <= window_end:
+            found[day] = moment
+        day += timedelta(days=1)
+    return found
+
+
+def _render_minutes_due(meeting: Meeting, due: datetime, language: str) -> tuple[str, str]:
+    title = _("Publish the minutes of %(title)s") % {"title": meeting.title}
+    body = _("The meeting ended %(ended)s and its minutes are not published yet.") % {
+        "ended": local_text(meeting.ends_at)
+    }
+    return title, body
+
+
+def _render_action_soon(item: ActionItem, due: datetime, language: str) -> tuple[str, str]:
+    title = _("Due in %(days)s days: %(title)s") % {"days": ACTION_ITEM_SOON_DAYS, "title": item.title}
+    body = _("Decided at %(meeting)s; due %(due)s.") % {
+        "meeting": item.meeting.title,
+        "due": formats.date_format(item.due_on, "DATE_FORMAT"),
+    }
+    return title, body
+
+
+def _render_action_overdue(item: ActionItem, due: datetime, language: str) -> tuple[str, str]:
+    title = _("Overdue: %(title)s") % {"title": item.title}
+    body = _("Decided at %(meeting)s; it was due %(due)s and is not done yet.") % {
+        "meeting": item.meeting.title,
+        "due": formats.date_format(item.due_on, "DATE_FORMAT"),
+    }
+    return title, body
+
+
+def _action_item_url(item: ActionItem) -> str:
+    return _meeting_url(item.meeting)
+
+
+def _action_item_people(items: Sequence[ActionItem]) -> dict[int, set[int]]:
+    """Who answers for each action item: its owner, else the owner organisation's active members."""
+    organisations = {item.owner_organisation_id for item in items if item.owner_id is None}
+    members: dict[int, set[int]] = {org_id: set() for org_id in organisations if org_id}
+    for org_id, user_id in (
+        Membership.objects.active()
+        .filter(organisation_id__in=list(members), user__is_active=True)
+        .values_list("organisation_id", "user_id")
+    ):
+        members[org_id].add(user_id)
+    people = {}
+    for item in items:
+        if item.owner_id is not None:
+            people[item.pk] = {item.owner_id} if item.owner.is_active else set()
+        else:
+            people[item.pk] = members.get(item.owner_organisation_id or 0, set())
+    return people
+
+
+def schedule_meeting_reminders(now: datetime | None = None) -> int:
+    """The meetings' reminder producer (a periodic task every few minutes):
+
+    - tops up the "coming up" reminders of the meetings starting in the next days (those the
+      services planned are there already; a participant added through an organisation since is not);
+    - minutes not published 3 and 7 days after a meeting ended → its organiser;
+    - an open action item 2 days before its due day, and the day after it → its owner (or the
+      owner organisation's members); when overdue, the meeting's organiser too.
+
+    Moments of the last day (the lookback) are caught up after downtime. Returns how many
+    reminders were new."""
+    now = now or timezone.now()
+    window_start = now - REQUEST_REMINDER_LOOKBACK
+    created = 0
+
+    soon = list(
+        Meeting.objects.filter(
+            status=MeetingStatus.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=now + timedelta(days=max(MEETING_REMINDER_DAYS)) + REQUEST_REMINDER_LOOKBACK,
+        ).order_by("id")
+    )
+    if soon:
+        with transaction.atomic():
+            created += _sync_meeting_soon(soon, now)
+
+    minutes_items = []
+    for days in MINUTES_REMINDER_DAYS:
+        late = timedelta(days=days)
+        for meeting in (
+            Meeting.objects.filter(
+                minutes_published_at__isnull=True,
+                ends_at__gt=window_start - late,
+                ends_at__lte=now - late,
+            )
+            .exclude(status=MeetingStatus.CANCELLED)
+            .select_related("organiser")
+            .order_by("id")
+        ):
+            if meeting.organiser_id and meeting.organiser.is_active:
+                minutes_items.append((meeting, meeting.ends_at + late, {meeting.organiser_id}))
+    drafts = reminder_drafts(minutes_items, ReminderKind.MINUTES_DUE, _render_minutes_due, _meeting_url)
+
+    soon_days = _days_with_moment_in(window_start, now, -ACTION_ITEM_SOON_DAYS)
+    late_days = _days_with_moment_in(window_start, now, 1)
+    items = list(
+        ActionItem.objects.open()
+        .filter(due_on__in=[*soon_days, *late_days])
+        .select_related("meeting", "owner")
+        .order_by("id")
+    )
+    people = _action_item_people(items)
+    drafts += reminder_drafts(
+        ((item, soon_days[item.due_on], people[item.pk]) for item in items if item.due_on in soon_days),
+        ReminderKind.ACTION_ITEM_DUE,
+        _render_action_soon,
+        _action_item_url,
+    )
+    drafts += reminder_drafts(
+        (
+            (item, late_days[item.due_on], people[item.pk] | {item.meeting.organiser_id})
+            for item in items
+            if item.due_on in late_days
+        ),
+        ReminderKind.ACTION_ITEM_OVERDUE,
+        _render_action_overdue,
+        _action_item_url,
+    )
+    return created + schedule_reminders(drafts)

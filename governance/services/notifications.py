@@ -79,6 +79,7 @@ __all__ = [
     "mark_notification_read",
     "notification_preferences_of",
     "recipient_languages",
+    "reminder_drafts",
     "reminder_key",
     "schedule_reminder",
     "schedule_reminders",
@@ -169,6 +170,46 @@ def _clean_draft(draft: ReminderDraft) -> ReminderDraft:
         url=url,
         language=draft.language,
     )
+
+
+Render = Callable[[Any, datetime, str], tuple[str, str]]
+
+
+def reminder_drafts(
+    items: Iterable[tuple[models.Model, datetime, Iterable[int]]],
+    kind: str,
+    render: Render,
+    url: Callable[[Any], str],
+) -> list[ReminderDraft]:
+    """One draft per (target, due moment) and recipient, its title and body rendered by
+    `render(target, due, language)` in the recipient's language (once per language)."""
+    items = [(target, due, set(recipients)) for target, due, recipients in items]
+    languages = recipient_languages(set().union(set(), *(recipients for _t, _d, recipients in items)))
+    drafts = []
+    for target, due, recipients in items:
+        target_type, target_id = _target(target)
+        link = url(target)
+        texts: dict[str, tuple[str, str]] = {}
+        for recipient_id in sorted(recipients):
+            language = languages[recipient_id]
+            if language not in texts:
+                with translation.override(language):
+                    texts[language] = render(target, due, language)
+            title, body = texts[language]
+            drafts.append(
+                ReminderDraft(
+                    kind=kind,
+                    target_type=target_type,
+                    target_id=target_id,
+                    recipient_id=recipient_id,
+                    due_at=due,
+                    title=title,
+                    body=body,
+                    url=link,
+                    language=language,
+                )
+            )
+    return drafts
 
 
 @transaction.atomic
@@ -536,7 +577,7 @@ UNANSWERED_REMINDER_BEFORE_CLOSE = timedelta(days=2)
 REQUEST_TYPE = ResidentRequest._meta.label_lower
 
 
-def _local(moment: datetime) -> str:
+def local_text(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
@@ -544,18 +585,18 @@ def _category_name(category: RequestCategory, language: str) -> str:
     return category.name_zh if language.lower().startswith("zh") else category.name_en
 
 
-def _request_url(request_id: int) -> str:
-    return reverse("governance:request-detail", args=[request_id])
+def _request_url(request: ResidentRequest) -> str:
+    return reverse("governance:request-detail", args=[request.pk])
 
 
-def _active_members(role: str, **scope: Any) -> Any:
+def active_members(role: str, **scope: Any) -> Any:
     return Membership.objects.active().filter(role=role, user__is_active=True, **scope)
 
 
 def _company_staff_by_estate(estate_ids: set[int]) -> dict[int, set[int]]:
     """Active staff of every property company serving each estate."""
     found: dict[int, set[int]] = defaultdict(set)
-    rows = _active_members(
+    rows = active_members(
         Membership.Role.PROPERTY_STAFF,
         organisation__kind=Organisation.Kind.PROPERTY_COMPANY,
         organisation__estates__in=estate_ids,
@@ -567,7 +608,7 @@ def _company_staff_by_estate(estate_ids: set[int]) -> dict[int, set[int]]:
 
 def _company_staff_by_company(company_ids: set[int]) -> dict[int, set[int]]:
     found: dict[int, set[int]] = defaultdict(set)
-    rows = _active_members(Membership.Role.PROPERTY_STAFF, organisation_id__in=company_ids).values_list(
+    rows = active_members(Membership.Role.PROPERTY_STAFF, organisation_id__in=company_ids).values_list(
         "organisation_id", "user_id"
     )
     for company_id, user_id in rows:
@@ -575,9 +616,9 @@ def _company_staff_by_company(company_ids: set[int]) -> dict[int, set[int]]:
     return found
 
 
-def _community_staff_by_community(community_ids: set[int]) -> dict[int, set[int]]:
+def community_staff_by_community(community_ids: set[int]) -> dict[int, set[int]]:
     found: dict[int, set[int]] = defaultdict(set)
-    rows = _active_members(Membership.Role.COMMUNITY_STAFF, community_id__in=community_ids).values_list(
+    rows = active_members(Membership.Role.COMMUNITY_STAFF, community_id__in=community_ids).values_list(
         "community_id", "user_id"
     )
     for community_id, user_id in rows:
@@ -617,42 +658,6 @@ def _not_taken(now: datetime, multiple: int) -> list[tuple[ResidentRequest, date
     ]
 
 
-Render = Callable[[ResidentRequest, datetime, str], tuple[str, str]]
-
-
-def _drafts(
-    items: Iterable[tuple[ResidentRequest, datetime, Iterable[int]]],
-    kind: str,
-    render: Render,
-) -> list[ReminderDraft]:
-    """One draft per request and recipient, its text rendered in the recipient's language."""
-    items = [(request, due, set(recipients)) for request, due, recipients in items]
-    languages = recipient_languages(set().union(*(recipients for _r, _d, recipients in items)))
-    drafts = []
-    for request, due, recipients in items:
-        texts: dict[str, tuple[str, str]] = {}
-        for recipient_id in sorted(recipients):
-            language = languages[recipient_id]
-            if language not in texts:
-                with translation.override(language):
-                    texts[language] = render(request, due, language)
-            title, body = texts[language]
-            drafts.append(
-                ReminderDraft(
-                    kind=kind,
-                    target_type=REQUEST_TYPE,
-                    target_id=request.pk,
-                    recipient_id=recipient_id,
-                    due_at=due,
-                    title=title,
-                    body=body,
-                    url=_request_url(request.pk),
-                    language=language,
-                )
-            )
-    return drafts
-
-
 def _about(request: ResidentRequest, language: str) -> str:
     return f"{_category_name(request.category, language)} · {request.place_label} · {request.estate.name}"
 
@@ -661,7 +666,7 @@ def _render_not_taken(request: ResidentRequest, due: datetime, language: str) ->
     title = _("Request #%(id)s has not been taken yet") % {"id": request.pk}
     body = _("%(about)s. Filed %(filed)s; it should be taken within %(hours)s hours.") % {
         "about": _about(request, language),
-        "filed": _local(request.created_at),
+        "filed": local_text(request.created_at),
         "hours": request.category.take_within,
     }
     return title, body
@@ -673,7 +678,7 @@ def _render_not_taken_staff(request: ResidentRequest, due: datetime, language: s
         "%(about)s. Filed %(filed)s and not taken within twice its time (%(hours)s hours): please follow it up."
     ) % {
         "about": _about(request, language),
-        "filed": _local(request.created_at),
+        "filed": local_text(request.created_at),
         "hours": request.category.take_within * 2,
     }
     return title, body
@@ -683,7 +688,7 @@ def _render_overdue(request: ResidentRequest, due: datetime, language: str) -> t
     title = _("Request #%(id)s is past its due time") % {"id": request.pk}
     body = _("%(about)s. It was due %(due)s and is not resolved yet.") % {
         "about": _about(request, language),
-        "due": _local(due),
+        "due": local_text(due),
     }
     return title, body
 
@@ -697,8 +702,8 @@ def _render_unanswered(request: ResidentRequest, due: datetime, language: str) -
         "without an answer it closes %(closes)s."
     ) % {
         "about": _about(request, language),
-        "resolved": _local(request.resolved_at),
-        "closes": _local(closes),
+        "resolved": local_text(request.resolved_at),
+        "closes": local_text(closes),
     }
     return title, body
 
@@ -763,28 +768,30 @@ def schedule_request_reminders(now: datetime | None = None) -> int:
 
     first = _not_taken(now, 1)
     companies = _company_staff_by_estate({request.estate_id for request, _due in first})
-    drafts += _drafts(
+    drafts += reminder_drafts(
         ((request, due, companies.get(request.estate_id, ())) for request, due in first),
         Kind.REQUEST_NOT_TAKEN,
         _render_not_taken,
+        _request_url,
     )
 
     second = _not_taken(now, 2)
-    staff = _community_staff_by_community({request.estate.community_id for request, _due in second})
-    drafts += _drafts(
+    staff = community_staff_by_community({request.estate.community_id for request, _due in second})
+    drafts += reminder_drafts(
         ((request, due, staff.get(request.estate.community_id, ())) for request, due in second),
         Kind.REQUEST_NOT_TAKEN_STAFF,
         _render_not_taken_staff,
+        _request_url,
     )
 
     late = _overdue(now)
     takers = _company_staff_by_company(
         {request.accepted_by_organisation_id for request, _due in late if request.accepted_by_organisation_id}
     )
-    routed_staff = _community_staff_by_community(
+    routed_staff = community_staff_by_community(
         {request.estate.community_id for request, _due in late if not request.accepted_by_organisation_id}
     )
-    drafts += _drafts(
+    drafts += reminder_drafts(
         (
             (
                 request,
@@ -797,12 +804,14 @@ def schedule_request_reminders(now: datetime | None = None) -> int:
         ),
         Kind.REQUEST_OVERDUE,
         _render_overdue,
+        _request_url,
     )
 
     waiting = _unanswered(now)
-    drafts += _drafts(
+    drafts += reminder_drafts(
         ((request, due, [request.on_behalf_of_id]) for request, due in waiting),
         Kind.REQUEST_UNANSWERED,
         _render_unanswered,
+        _request_url,
     )
     return schedule_reminders(drafts)

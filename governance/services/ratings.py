@@ -28,12 +28,13 @@ so a published grade can always be explained.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from estates.errors import Conflict, Invalid, NotAllowed
@@ -41,7 +42,22 @@ from estates.models import Estate, Membership, Organisation
 
 from .. import permissions
 from ..figures import request_figures
-from ..models import RatingCriterion, RatingPolicy, RatingRound, RatingScore, RatingSheet, ResidentRequest
+from ..models import (
+    RatingCriterion,
+    RatingPolicy,
+    RatingRound,
+    RatingScore,
+    RatingSheet,
+    Reminder,
+    ResidentRequest,
+)
+from .notifications import (
+    REQUEST_REMINDER_LOOKBACK,
+    active_members,
+    community_staff_by_community,
+    reminder_drafts,
+    schedule_reminders,
+)
 from .requests import committee_size
 
 __all__ = [
@@ -55,6 +71,7 @@ __all__ = [
     "period_of",
     "publish_rating_round",
     "reopen_rating_round",
+    "schedule_rating_reminders",
     "sheet_score",
     "submit_rating",
 ]
@@ -270,7 +287,7 @@ def open_rating_round(
     members = committee_size(estate.pk)
     if members == 0:
         raise Conflict(_("This estate has no committee members to score the property company."))
-    return RatingRound.objects.create(
+    rating_round = RatingRound.objects.create(
         estate=estate,
         company=_company_of(estate),
         period_start=start,
@@ -278,6 +295,8 @@ def open_rating_round(
         closes_on=closes_on,
         member_count=members,
     )
+    _tell_committee_round_open(rating_round)
+    return rating_round
 
 
 def _estates_with_committee() -> Any:
@@ -440,6 +459,7 @@ def close_due_rating_rounds(today: date | None = None) -> int:
             if rating_round is None:
                 continue  # closed meanwhile, or being changed right now: the next run sees it
             _close(rating_round)
+            _tell_staff_round_closed(rating_round)
             closed += 1
     return closed
 
@@ -505,3 +525,126 @@ def reopen_rating_round(
         ]
     )
     return rating_round
+
+
+# ---------------------------------------------------------------- reminders
+
+# Members who have not scored are reminded at this local hour, this many days before the
+# last day of scoring (so they still have three days, that one included).
+NOT_SCORED_REMINDER_DAYS = 2
+NOT_SCORED_REMINDER_HOUR = time(9, 0)
+
+
+def _round_url(rating_round: RatingRound) -> str:
+    return reverse("governance:rating-home")
+
+
+def _period_text(rating_round: RatingRound) -> str:
+    if rating_round.period_start.month == rating_round.period_end.month:
+        return formats.date_format(rating_round.period_start, "YEAR_MONTH_FORMAT")
+    start = formats.date_format(rating_round.period_start, "YEAR_MONTH_FORMAT")
+    return f"{start} – {formats.date_format(rating_round.period_end, 'YEAR_MONTH_FORMAT')}"
+
+
+def _committee_members(estate_ids: set[int]) -> dict[int, set[int]]:
+    """The active members of each estate's committee."""
+    found: dict[int, set[int]] = {estate_id: set() for estate_id in estate_ids}
+    for estate_id, user_id in active_members(
+        Membership.Role.COMMITTEE_MEMBER,
+        organisation__kind__in=Organisation.COMMITTEE_KINDS,
+        organisation__estates__in=estate_ids,
+    ).values_list("organisation__estates", "user_id"):
+        found.setdefault(estate_id, set()).add(user_id)
+    return found
+
+
+def _render_round_open(rating_round: RatingRound, due: datetime, language: str) -> tuple[str, str]:
+    title = _("Rate the property service of %(estate)s for %(period)s") % {
+        "estate": rating_round.estate.name,
+        "period": _period_text(rating_round),
+    }
+    body = _("The rating round is open; score each criterion by %(closes)s.") % {
+        "closes": formats.date_format(rating_round.closes_on, "DATE_FORMAT")
+    }
+    return title, body
+
+
+def _render_not_scored(rating_round: RatingRound, due: datetime, language: str) -> tuple[str, str]:
+    title = _("Three days left to rate %(estate)s for %(period)s") % {
+        "estate": rating_round.estate.name,
+        "period": _period_text(rating_round),
+    }
+    body = _("You have not scored the property service yet; scoring closes at the end of %(closes)s.") % {
+        "closes": formats.date_format(rating_round.closes_on, "DATE_FORMAT")
+    }
+    return title, body
+
+
+def _render_round_closed(rating_round: RatingRound, due: datetime, language: str) -> tuple[str, str]:
+    title = _("Rating round closed: %(estate)s, %(period)s") % {
+        "estate": rating_round.estate.name,
+        "period": _period_text(rating_round),
+    }
+    grade = RatingRound.Grade(rating_round.grade).label if rating_round.grade else _("no grade")
+    body = _("%(scorers)s of %(members)s members scored; the grade is %(grade)s. Check it and publish it.") % {
+        "scorers": rating_round.scorer_count,
+        "members": rating_round.member_count,
+        "grade": grade,
+    }
+    return title, body
+
+
+def _tell_committee_round_open(rating_round: RatingRound) -> None:
+    """Tell the committee's members, in the opening's transaction, that they can score."""
+    members = _committee_members({rating_round.estate_id})[rating_round.estate_id]
+    schedule_reminders(
+        reminder_drafts(
+            [(rating_round, timezone.now(), members)],
+            Reminder.Kind.RATING_ROUND_OPEN,
+            _render_round_open,
+            _round_url,
+        )
+    )
+
+
+def _tell_staff_round_closed(rating_round: RatingRound) -> None:
+    """Tell the community's staff that a round closed by itself and waits to be published."""
+    community_id = Estate.objects.values_list("community_id", flat=True).get(pk=rating_round.estate_id)
+    staff = community_staff_by_community({community_id}).get(community_id, set())
+    assert rating_round.closed_at is not None
+    schedule_reminders(
+        reminder_drafts(
+            [(rating_round, rating_round.closed_at, staff)],
+            Reminder.Kind.RATING_ROUND_CLOSED,
+            _render_round_closed,
+            _round_url,
+        )
+    )
+
+
+def schedule_rating_reminders(now: datetime | None = None) -> int:
+    """The rating rounds' reminder producer (a periodic task): members of the committee who have
+    not scored an open round, at 9:00 two days before its last day of scoring (three days left).
+    Moments of the last day are caught up after downtime. Returns how many reminders were new."""
+    now = now or timezone.now()
+    window_start = now - REQUEST_REMINDER_LOOKBACK
+    due: dict[date, datetime] = {}
+    day = timezone.localdate(window_start)
+    while day <= timezone.localdate(now):
+        moment = timezone.make_aware(datetime.combine(day, NOT_SCORED_REMINDER_HOUR))
+        if window_start < moment <= now:
+            due[day + timedelta(days=NOT_SCORED_REMINDER_DAYS)] = moment
+        day += timedelta(days=1)
+    rounds = list(
+        RatingRound.objects.filter(status=RoundStatus.OPEN, closes_on__in=list(due))
+        .select_related("estate")
+        .order_by("id")
+    )
+    if not rounds:
+        return 0
+    members = _committee_members({r.estate_id for r in rounds})
+    scored: dict[int, set[int]] = {r.pk: set() for r in rounds}
+    for round_id, member_id in RatingSheet.objects.filter(round__in=rounds).values_list("round_id", "member_id"):
+        scored[round_id].add(member_id)
+    items = [(r, due[r.closes_on], members.get(r.estate_id, set()) - scored[r.pk]) for r in rounds]
+    return schedule_reminders(reminder_drafts(items, Reminder.Kind.RATING_NOT_SCORED, _render_not_scored, _round_url))
