@@ -336,6 +336,12 @@ class ResidentRequest(models.Model):
             # The sweeps: not taken in time, overdue, resolved and unanswered.
             models.Index(fields=["status", "created_at"], name="request_status_created"),
             models.Index(fields=["status", "resolved_at"], name="request_status_resolved"),
+            # The overdue sweep and the overdue lists: open requests that carry a due time, by it.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status__in=["accepted", "routed", "in_progress"]),
+                name="request_open_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
