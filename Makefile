@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= 2
 RUN_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: run test lint format check messages worker beat bench clean venv
+.PHONY: run test lint format check messages worker beat bench clean venv backup restore audit
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -61,6 +61,35 @@ worker: $(STAMP)
 
 beat: $(STAMP)
 	$(VENV)/bin/celery -A config beat --loglevel=INFO
+
+# Backups of DATABASE_URL (PostgreSQL only) and MEDIA_ROOT: `make backup` writes
+# backups/<UTC timestamp>/ (db.dump, media.tar.gz, manifest.json); `BACKUP=backups/<ts> make
+# restore` puts one back after asking (NOINPUT=1 to skip the question). See config/backups.py.
+backup: $(STAMP)
+	$(PY) manage.py backup_site
+
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "Name the backup folder: BACKUP=backups/<timestamp> make restore"; exit 1; }
+	$(PY) manage.py restore_site "$(BACKUP)" $(if $(NOINPUT),--noinput)
+
+# Known vulnerabilities in the pinned requirements (and what they pull in), from PyPI's
+# advisory data. pip-audit lives in its own venv so that the test venv stays lean. --strict:
+# a dependency that could not be looked up fails the audit instead of passing unchecked.
+AUDIT_VENV := .venv-audit
+$(AUDIT_VENV)/bin/pip-audit:
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet pip-audit
+
+audit: $(AUDIT_VENV)/bin/pip-audit
+	$(AUDIT_VENV)/bin/pip-audit --strict --progress-spinner off -r requirements.txt
+
+# The benchmark (docs/performance.md): PostgreSQL, DEBUG off, one table of figures. The first run
+# creates the database and generates the city at BENCH_SCALE (minutes at scale 1); later runs
+# reuse it. BENCH_ARGS passes options on, e.g. BENCH_ARGS="--only requests --runs 50".
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/huanxin_bench
+BENCH_SCALE ?= 1
+bench: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL= $(PY) -m tests.bench.run --scale $(BENCH_SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
