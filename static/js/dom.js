@@ -1,5 +1,5 @@
 // Build DOM nodes safely: text always goes in as text, never as HTML.
-import { ApiError } from "./api.js";
+import { ApiError, apiGet } from "./api.js";
 
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -26,6 +26,46 @@ export function showState(container, state, message) {
       const text = el.querySelector("[data-message]");
       if (text) text.textContent = message;
     }
+  }
+}
+
+// Page links (?page=2) that keep the other query parameters; page 1 is the bare address.
+function pageHref(params, page) {
+  const next = new URLSearchParams(params);
+  if (page > 1) next.set("page", String(page));
+  else next.delete("page");
+  const query = next.toString();
+  return query ? `?${query}` : window.location.pathname;
+}
+
+// Show the page of an API list that the address asks for (?page=N) in `container`: its
+// loading, empty, error and ready states, `item(result)` for each result in [data-list], the
+// count in [data-count] (words from the template with id `count`), and "page X of Y" with
+// links to the pages before and after in [data-pager]. `loaded(data)` runs first on every
+// answer, for what the page shows beside the list even when it is empty.
+export async function loadPage(container, path, { query = {}, pageSize, item, count, pageOf = "t-page-of", loaded }) {
+  const params = new URLSearchParams(window.location.search);
+  const page = Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
+  showState(container, "loading");
+  try {
+    const data = await apiGet(path, { ...query, page, page_size: pageSize });
+    if (loaded) await loaded(data);
+    if (data.count === 0) return showState(container, "empty");
+    container.querySelector("[data-list]").replaceChildren(...data.results.map((result) => item(result)));
+    if (count) container.querySelector("[data-count]").textContent = fill(text(count), { count: data.count });
+    const pages = Math.max(1, Math.ceil(data.count / pageSize));
+    const pager = container.querySelector("[data-pager]");
+    pager.hidden = pages === 1;
+    pager.querySelector("[data-page-label]").textContent = fill(text(pageOf), { page, pages });
+    const prev = pager.querySelector("[data-prev]");
+    const next = pager.querySelector("[data-next]");
+    prev.hidden = !data.previous;
+    next.hidden = !data.next;
+    if (data.previous) prev.href = pageHref(params, page - 1);
+    if (data.next) next.href = pageHref(params, page + 1);
+    showState(container, "ready");
+  } catch (error) {
+    showState(container, "error", errorMessage(error));
   }
 }
 

@@ -1,8 +1,7 @@
 // Meetings (/meetings/): upcoming, past, mine, published minutes; and one's calendar feed address.
 import { apiGet, apiSend } from "./api.js";
-import { errorMessage, fill, showState, text } from "./dom.js";
+import { errorMessage, loadPage, showState, text } from "./dom.js";
 import { meetingCard, todayInYangquan } from "./meeting-common.js";
-import { pageHref } from "./request-common.js";
 
 const PAGE_SIZE = 20;
 
@@ -19,7 +18,7 @@ function query(view, signedIn) {
   return { from: today, ordering: "starts_at" };
 }
 
-async function loadList(root) {
+function loadList(root) {
   const params = new URLSearchParams(window.location.search);
   const signedIn = root.dataset.signedIn === "1";
   const view = params.get("view") || "upcoming";
@@ -27,27 +26,13 @@ async function loadList(root) {
     if (link.dataset.view === view) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  const page = Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
-  showState(root, "loading");
-  try {
-    const data = await apiGet("meetings/", { ...query(view, signedIn), page, page_size: PAGE_SIZE });
-    if (data.count === 0) return showState(root, "empty");
-    root.querySelector("[data-list]").replaceChildren(...data.results.map(meetingCard));
-    root.querySelector("[data-count]").textContent = fill(text("t-meeting-count"), { count: data.count });
-    const pages = Math.max(1, Math.ceil(data.count / PAGE_SIZE));
-    const pager = root.querySelector("[data-pager]");
-    pager.hidden = pages === 1;
-    pager.querySelector("[data-page-label]").textContent = fill(text("t-meeting-page-of"), { page, pages });
-    const prev = pager.querySelector("[data-prev]");
-    const next = pager.querySelector("[data-next]");
-    prev.hidden = !data.previous;
-    next.hidden = !data.next;
-    if (data.previous) prev.href = pageHref(params, page - 1);
-    if (data.next) next.href = pageHref(params, page + 1);
-    showState(root, "ready");
-  } catch (error) {
-    showState(root, "error", errorMessage(error));
-  }
+  return loadPage(root, "meetings/", {
+    query: query(view, signedIn),
+    pageSize: PAGE_SIZE,
+    item: meetingCard,
+    count: "t-meeting-count",
+    pageOf: "t-meeting-page-of",
+  });
 }
 
 // ---------------------------------------------------------------- the calendar feed

@@ -1,6 +1,6 @@
 // 通知 (/notifications/): the user's notifications, newest first; mark one or all as read.
 import { apiGet, apiSend } from "./api.js";
-import { errorMessage, fill, h, showState, text } from "./dom.js";
+import { errorMessage, fill, h, loadPage, text } from "./dom.js";
 
 const PAGE_SIZE = 20;
 const root = document.getElementById("notifications");
@@ -100,41 +100,20 @@ async function updateCount() {
   root.querySelector("[data-read-all]").disabled = unread === 0;
 }
 
-function pageHref(params, page) {
-  const next = new URLSearchParams(params);
-  next.set("page", String(page));
-  return `?${next.toString()}`;
-}
-
-async function load() {
+function load() {
   const params = new URLSearchParams(window.location.search);
-  const page = Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
   const unreadOnly = params.get("unread") === "true";
   root.querySelector("[name=unread]").checked = unreadOnly;
-  showState(root, "loading");
-  try {
-    const data = await apiGet("notifications/", { page, page_size: PAGE_SIZE, unread: unreadOnly ? "true" : "" });
-    lastCount = data.count;
-    if (data.count === 0) {
-      root.querySelector("[data-read-all]").disabled = true;
-      return showState(root, "empty");
-    }
-    root.querySelector("[data-list]").replaceChildren(...data.results.map(item));
-    await updateCount();
-    const pages = Math.max(1, Math.ceil(data.count / PAGE_SIZE));
-    const pager = root.querySelector("[data-pager]");
-    pager.hidden = pages === 1;
-    pager.querySelector("[data-page-label]").textContent = fill(text("t-page-of"), { page, pages });
-    const prev = pager.querySelector("[data-prev]");
-    const next = pager.querySelector("[data-next]");
-    prev.hidden = !data.previous;
-    next.hidden = !data.next;
-    if (data.previous) prev.href = pageHref(params, page - 1);
-    if (data.next) next.href = pageHref(params, page + 1);
-    showState(root, "ready");
-  } catch (error) {
-    showState(root, "error", errorMessage(error));
-  }
+  return loadPage(root, "notifications/", {
+    query: { unread: unreadOnly ? "true" : "" },
+    pageSize: PAGE_SIZE,
+    item,
+    loaded: async (data) => {
+      lastCount = data.count;
+      if (data.count === 0) root.querySelector("[data-read-all]").disabled = true;
+      else await updateCount();
+    },
+  });
 }
 
 if (root) {

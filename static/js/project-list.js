@@ -1,7 +1,6 @@
 // The public list of renovation projects (/projects/): filters, search, pages.
 // Also exports the pieces other pages show for a project: its progress bar and status badge.
-import { apiGet } from "./api.js";
-import { errorMessage, fill, formatMoney, h, showState, text } from "./dom.js";
+import { fill, formatMoney, h, loadPage, text } from "./dom.js";
 
 const PAGE_SIZE = 20;
 const FILTERS = ["search", "estate", "kind", "status", "year"];
@@ -87,44 +86,16 @@ function projectRow(project) {
   );
 }
 
-function pageHref(params, page) {
-  const next = new URLSearchParams(params);
-  if (page > 1) next.set("page", String(page));
-  else next.delete("page");
-  const query = next.toString();
-  return query ? `?${query}` : window.location.pathname;
-}
-
-async function load(root) {
+function load(root) {
   const params = new URLSearchParams(window.location.search);
   const form = root.querySelector("form");
   for (const name of FILTERS) form.elements[name].value = params.get(name) || "";
-  const page = Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
-
-  showState(root, "loading");
-  try {
-    const query = Object.fromEntries(FILTERS.map((name) => [name, params.get(name)]));
-    const data = await apiGet("projects/", { ...query, page, page_size: PAGE_SIZE });
-    if (data.count === 0) {
-      showState(root, "empty");
-      return;
-    }
-    root.querySelector("[data-list]").replaceChildren(...data.results.map(projectRow));
-    root.querySelector("[data-count]").textContent = fill(text("t-result-count"), { count: data.count });
-    const pages = Math.max(1, Math.ceil(data.count / PAGE_SIZE));
-    const pager = root.querySelector("[data-pager]");
-    pager.hidden = pages === 1;
-    pager.querySelector("[data-page-label]").textContent = fill(text("t-page-of"), { page, pages });
-    const prev = pager.querySelector("[data-prev]");
-    const next = pager.querySelector("[data-next]");
-    prev.hidden = !data.previous;
-    next.hidden = !data.next;
-    if (data.previous) prev.href = pageHref(params, page - 1);
-    if (data.next) next.href = pageHref(params, page + 1);
-    showState(root, "ready");
-  } catch (error) {
-    showState(root, "error", errorMessage(error));
-  }
+  return loadPage(root, "projects/", {
+    query: Object.fromEntries(FILTERS.map((name) => [name, params.get(name)])),
+    pageSize: PAGE_SIZE,
+    item: projectRow,
+    count: "t-result-count",
+  });
 }
 
 const root = document.getElementById("project-list");

@@ -1,4 +1,4 @@
-// What the request pages (点单) share: dates, status badges, a request's card, page links.
+// What the request pages (点单) share: dates, status badges, a request's card.
 // The words come from templates/governance/_words.html.
 import { fill, h, text } from "./dom.js";
 
@@ -103,13 +103,4 @@ export function requestCard(request, { categories = null, extra = [] } = {}) {
 // Categories by code, for the take-by times (public, small, asked once per page).
 export function categoryMap(list) {
   return new Map(list.map((category) => [category.code, category]));
-}
-
-// Page links (?page=2) that keep the other query parameters.
-export function pageHref(params, page) {
-  const next = new URLSearchParams(params);
-  if (page > 1) next.set("page", String(page));
-  else next.delete("page");
-  const query = next.toString();
-  return query ? `?${query}` : window.location.pathname;
 }

@@ -2,8 +2,8 @@
 // parameters, a table with pages, the figures of the chosen estate, and the Excel export of
 // exactly the filtered list.
 import { apiGet } from "./api.js";
-import { errorMessage, fill, h, showState, text } from "./dom.js";
-import { formatDate, formatWhen, lateBadges, pageHref, requestNumber, statusBadge } from "./request-common.js";
+import { errorMessage, fill, h, loadPage, showState, text } from "./dom.js";
+import { formatDate, formatWhen, lateBadges, requestNumber, statusBadge } from "./request-common.js";
 
 const PAGE_SIZE = 25;
 const FILTERS = ["estate", "status", "category", "urgency", "escalated", "overdue", "created_after", "created_before"];
@@ -64,29 +64,16 @@ async function loadFigures(filters) {
   }
 }
 
-async function loadList(params, filters) {
+function loadList(filters) {
   const section = root.querySelector("#overview-list");
-  const page = Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
-  showState(section, "loading");
-  try {
-    const data = await apiGet("requests/", { ...filters, page, page_size: PAGE_SIZE });
-    section.querySelector("[data-total]").textContent = fill(text("t-total"), { count: data.count });
-    if (data.count === 0) return showState(section, "empty");
-    section.querySelector("[data-list]").replaceChildren(...data.results.map(row));
-    const pages = Math.max(1, Math.ceil(data.count / PAGE_SIZE));
-    const pager = section.querySelector("[data-pager]");
-    pager.hidden = pages === 1;
-    pager.querySelector("[data-page-label]").textContent = fill(text("t-page-of"), { page, pages });
-    const prev = pager.querySelector("[data-prev]");
-    const next = pager.querySelector("[data-next]");
-    prev.hidden = !data.previous;
-    next.hidden = !data.next;
-    if (data.previous) prev.href = pageHref(params, page - 1);
-    if (data.next) next.href = pageHref(params, page + 1);
-    showState(section, "ready");
-  } catch (error) {
-    showState(section, "error", errorMessage(error));
-  }
+  return loadPage(section, "requests/", {
+    query: filters,
+    pageSize: PAGE_SIZE,
+    item: row,
+    loaded: (data) => {
+      section.querySelector("[data-total]").textContent = fill(text("t-total"), { count: data.count });
+    },
+  });
 }
 
 if (root) {
@@ -102,5 +89,5 @@ if (root) {
   const exportQuery = new URLSearchParams(filters).toString();
   root.querySelector("[data-export]").href = `/api/v1/requests/export/${exportQuery ? `?${exportQuery}` : ""}`;
   loadFigures(filters);
-  loadList(params, filters);
+  loadList(filters);
 }

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 # Sync Playwright runs an event loop in this thread; Django refuses ORM calls from there
 # unless told that this is deliberate.
@@ -135,6 +135,32 @@ def visit(page: Page, url: str, name: str) -> Page:
     unexpected = page.console.unexpected()  # type: ignore[attr-defined]
     assert not unexpected, f"{url} reported errors:\n" + "\n".join(unexpected)
     return page
+
+
+def page_through(page: Page, url: str, items: str, *, per_page: int, total: int, name: str) -> None:
+    """Open a list of two pages at `url`, follow its "next" link and then its "previous" link:
+    each page shows its rows and says which page it is, a link shows only where there is a
+    page, and the links keep the list's other query parameters (page 1 is `url` itself)."""
+    visit(page, url, f"{name}-page-1")
+    rows = page.locator(items)
+    pager = page.locator("[data-pager]")
+    expect(rows).to_have_count(per_page)
+    expect(pager.locator("[data-page-label]")).to_have_text(re.compile(r"1\D+2"))
+    expect(pager.locator("[data-prev]")).to_be_hidden()
+
+    pager.locator("[data-next]").click()
+    page.wait_for_url(url + ("&" if "?" in url else "?") + "page=2")
+    settle(page)
+    shoot(page, f"{name}-page-2")
+    expect(rows).to_have_count(total - per_page)
+    expect(pager.locator("[data-page-label]")).to_have_text(re.compile(r"2\D+2"))
+    expect(pager.locator("[data-next]")).to_be_hidden()
+
+    pager.locator("[data-prev]").click()
+    page.wait_for_url(url)
+    settle(page)
+    expect(rows).to_have_count(per_page)
+    expect(pager.locator("[data-page-label]")).to_have_text(re.compile(r"1\D+2"))
 
 
 def sign_in(page: Page, base_url: str, username: str, *, password: str | None = None, next_url: str = "") -> None:

@@ -11,9 +11,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from estates.models import User
+from governance import services
 from governance.models import Dispute
 from tests.conftest import World
-from tests.e2e.conftest import settle, shoot, visit
+from tests.e2e.conftest import page_through, settle, shoot, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -116,3 +117,23 @@ def test_resident_raises_a_dispute_and_the_mediator_hears_and_settles_it(
     expect(parties).to_contain_text("3号楼3单元501")
     expect(parties).not_to_contain_text("李居民")
     expect(phone.locator("[data-row=raised_by]")).to_be_hidden()
+
+
+def test_resident_pages_through_their_disputes(
+    page: Page, live_server: Any, world: World, resident: User, neighbour: User, signed_in: Any
+) -> None:
+    by = User.objects.get(pk=resident.pk)
+    for n in range(21):
+        services.raise_dispute(
+            world.estate,
+            by=by,
+            kind="leak",
+            title=f"楼上漏水第{n + 1}次",
+            description="卫生间天花板渗水",
+            parties=[
+                {"household": world.household, "side": "applicant"},
+                {"household": world.neighbour_household, "side": "respondent"},
+            ],
+        )
+    signed_in(page, resident)
+    page_through(page, f"{live_server.url}/disputes/", ".disp-card", per_page=20, total=21, name="dispute-list")

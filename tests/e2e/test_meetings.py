@@ -18,7 +18,7 @@ from estates.models import User
 from governance import services
 from governance.models import ActionItem, AgendaItem, Meeting, RequestCategory
 from tests.conftest import World
-from tests.e2e.conftest import settle, shoot, visit
+from tests.e2e.conftest import page_through, settle, shoot, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -190,3 +190,22 @@ def test_a_participant_takes_their_calendar_address(
     feed = page.request.get(address.input_value())
     assert feed.ok and "加装电梯议事协商" in feed.text()
     shoot(page, "meeting-list-feed")
+
+
+def test_staff_pages_through_the_upcoming_meetings(
+    page: Page, live_server: Any, world: World, staff: User, signed_in: Any
+) -> None:
+    by = User.objects.get(pk=staff.pk)
+    for n in range(21):
+        starts_at = timezone.now() + timedelta(days=n + 1)
+        services.schedule_meeting(
+            world.community,
+            by=by,
+            kind="deliberation",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=2),
+            place="社区议事厅",
+            title=f"议事协商第{n + 1}次",
+        )
+    signed_in(page, staff)
+    page_through(page, f"{live_server.url}/meetings/", ".mtg-card", per_page=20, total=21, name="meeting-list")

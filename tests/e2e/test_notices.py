@@ -17,7 +17,7 @@ from estates.models import User
 from governance import services
 from governance.models import Notice
 from tests.conftest import World
-from tests.e2e.conftest import settle, shoot, visit
+from tests.e2e.conftest import page_through, settle, shoot, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -112,3 +112,16 @@ def test_staff_publish_a_pinned_notice_with_an_image_and_a_visitor_sees_it_on_th
     shoot(visitor, "notice-detail-visitor")
     context.close()
     assert not errors, errors
+
+
+def test_visitor_pages_through_the_notices(page: Page, live_server: Any, world: World, staff: User) -> None:
+    by = User.objects.get(pk=staff.pk)
+    for n in range(21):
+        services.create_notice(
+            world.community,
+            by=by,
+            title=f"社区通知第{n + 1}号",
+            body="请居民周知。",
+            publish_from=timezone.now() - timedelta(minutes=n + 1),
+        )
+    page_through(page, f"{live_server.url}/notices/", ".notice-card", per_page=20, total=21, name="notice-list")

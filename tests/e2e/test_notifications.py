@@ -15,7 +15,7 @@ from estates.models import User
 from governance import services
 from governance.models import NotificationPreference, Reminder
 from tests.conftest import World
-from tests.e2e.conftest import settle, visit
+from tests.e2e.conftest import page_through, settle, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -78,3 +78,12 @@ def test_quiet_hours_are_saved_from_the_settings_form(
 
     pref = NotificationPreference.objects.get(user=resident)
     assert (pref.quiet_start.strftime("%H:%M"), pref.quiet_end.strftime("%H:%M")) == ("22:00", "07:00")
+
+
+def test_pages_through_the_notifications(
+    page: Page, live_server: Any, world: World, property_staff: User, signed_in: Any
+) -> None:
+    notify(property_staff, 21)
+    signed_in(page, property_staff)
+    page_through(page, f"{live_server.url}/notifications/", ".notif-item", per_page=20, total=21, name="notifications")
+    expect(page.locator("[data-count]")).to_contain_text("21")

@@ -22,7 +22,7 @@ from estates.models import User
 from renovations import services
 from renovations.models import ProgressUpdate, Project, ProjectPhoto
 from tests.conftest import World
-from tests.e2e.conftest import settle, shoot, visit
+from tests.e2e.conftest import page_through, settle, shoot, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -516,3 +516,11 @@ def test_owner_on_a_phone_in_large_text_votes_without_sideways_scrolling(
     assert min(heights) >= 48
     shoot(page, "phone-project-detail-owner-large-text")
     no_sideways_scroll(page)
+
+
+def test_visitor_pages_through_the_project_list(page: Page, live_server: Any, world: World, staff: User) -> None:
+    for n in range(21):
+        services.create_project(world.estate, by=staff, kind="road", title=f"道路修缮第{n + 1}段", budget="1000.00")
+    page_through(
+        page, f"{live_server.url}/projects/", "#project-list tbody tr", per_page=20, total=21, name="project-list"
+    )

@@ -19,7 +19,7 @@ from estates.models import Membership, User
 from governance import services
 from governance.models import RequestCategory, ResidentRequest
 from tests.conftest import World, make_user
-from tests.e2e.conftest import settle, shoot, visit
+from tests.e2e.conftest import page_through, settle, shoot, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -386,3 +386,34 @@ def test_overview_table_stacks_on_a_phone(
     visit(phone_page, f"{live_server.url}/requests/overview/", "request-overview-phone")
     expect(phone_page.locator(".req-table tbody tr")).to_have_count(1)
     fits_the_phone(phone_page)
+
+
+def file_requests(world: World, resident: User, category: RequestCategory, count: int) -> None:
+    by = User.objects.get(pk=resident.pk)
+    for n in range(count):
+        services.file_request(
+            world.estate,
+            by=by,
+            category=category,
+            place_kind="household",
+            household=world.household,
+            description=f"第{n + 1}件事",
+        )
+
+
+def test_resident_pages_through_their_requests(
+    page: Page, live_server: Any, world: World, resident: User, categories: Any, signed_in: Any
+) -> None:
+    file_requests(world, resident, categories["repair"], 21)
+    signed_in(page, resident)
+    page_through(page, f"{live_server.url}/requests/", ".req-card", per_page=20, total=21, name="request-list")
+
+
+def test_staff_pages_through_the_filtered_overview(
+    page: Page, live_server: Any, world: World, staff: User, resident: User, categories: Any, signed_in: Any
+) -> None:
+    file_requests(world, resident, categories["repair"], 26)
+    signed_in(page, staff)
+    url = f"{live_server.url}/requests/overview/?status=submitted"
+    page_through(page, url, ".req-table tbody tr", per_page=25, total=26, name="request-overview")
+    expect(page.locator("#overview-status")).to_have_value("submitted")

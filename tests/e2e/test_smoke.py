@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from estates.models import Building, Estate, Household
 from tests.conftest import World
-from tests.e2e.conftest import settle, shoot, visit
+from tests.e2e.conftest import page_through, settle, shoot, visit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -199,3 +199,8 @@ def test_resident_dashboard_shows_their_household_role_and_estate(
     expect(card).to_contain_text("蕴园小区")
     expect(card.locator("a[href^='/registry/']")).to_have_count(0)
     expect(page.locator(".site-nav a[href='/registry/']")).to_have_count(0)
+
+
+def test_visitor_pages_through_the_estate_list(page: Page, live_server: Any, world: World) -> None:
+    Estate.objects.bulk_create(Estate(community=world.community, name=f"测试小区{n:02d}") for n in range(23))
+    page_through(page, f"{live_server.url}/estates/", ".estate-card", per_page=24, total=25, name="estate-list")
