@@ -21,6 +21,10 @@ what it flags is dated when the sweep would have caught it.
 
 Requests are keyed by (estate, resident, description): one that exists is left alone, so loading
 twice changes nothing. Person names and every request are invented.
+
+The rest of the estates' governance has a module each beside this one, loaded after the
+requests by `load_governance_demo` (below): service ratings (`demo_ratings`), meetings and
+disputes (`demo_meetings`), notices (`demo_notices`).
 """
 
 from __future__ import annotations
@@ -44,7 +48,19 @@ from estates.errors import Conflict
 from estates.models import Building, Community, Estate, Household, Membership, Unit, User
 
 from . import services
-from .models import EstatePolicy, PaymentVote, RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
+from .models import (
+    ActionItem,
+    Dispute,
+    EstatePolicy,
+    Meeting,
+    Notice,
+    PaymentVote,
+    RatingRound,
+    RequestCategory,
+    RequestEvent,
+    RequestPhoto,
+    ResidentRequest,
+)
 
 YUNYUAN = "蕴园小区"
 TIWEI = "体委小区"
@@ -80,6 +96,15 @@ class HoursAgo:
     """A moment shortly before the demo is loaded."""
 
     hours: float
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A moment `days` after the day the demo is loaded, at `clock` (Yangquan time): a meeting
+    to come, the end of a notice's publication."""
+
+    days: int
+    clock: str
 
 
 # Every step happens `at` hours after the request was filed; `by` is a username, or empty for
@@ -666,11 +691,7 @@ def load_requests_demo(*, stdout: IO[str] | None = None) -> RequestsDemoSummary:
     services, backdated to the story's moments (see the module docstring). Needs the estates
     demo (`estates.demo.load_demo`)."""
     anchor = timezone.now()
-    estates = {
-        estate.name: estate
-        for estate in Estate.objects.filter(name__in=COMMUNITIES, community__name__in=COMMUNITIES.values())
-        if COMMUNITIES[estate.name] == estate.community.name
-    }
+    estates = _estates()
     usernames = {"admin", DIRECTOR, *COMPANY_STAFF.values(), *COMMUNITY_STAFF.values()} - {""}
     for ask in REQUESTS:
         usernames |= {ask.resident, ask.filed_by} | {step.by for step in ask.steps}
@@ -712,6 +733,70 @@ def load_requests_demo(*, stdout: IO[str] | None = None) -> RequestsDemoSummary:
     return summary
 
 
+def _estates() -> dict[str, Estate]:
+    """The estates of the estates demo, by name, each in its own community."""
+    return {
+        estate.name: estate
+        for estate in Estate.objects.filter(
+            name__in=COMMUNITIES, community__name__in=COMMUNITIES.values()
+        ).select_related("community")
+        if COMMUNITIES[estate.name] == estate.community.name
+    }
+
+
+@dataclass
+class GovernanceDemoSummary:
+    """What the ratings, meetings, disputes and notices demo left in the database, for `load_demo`."""
+
+    created: int = 0
+    rating_rounds: int = 0
+    published_rounds: int = 0
+    meetings: int = 0
+    published_minutes: int = 0
+    action_items: int = 0
+    disputes: int = 0
+    notices: int = 0
+
+
+@transaction.atomic
+def load_governance_demo(*, stdout: IO[str] | None = None) -> GovernanceDemoSummary:
+    """Create what is missing of the demo's service ratings (`demo_ratings`), meetings and
+    disputes (`demo_meetings`) and notices (`demo_notices`). Needs the estates demo, and the
+    requests demo before it: the coming joint meeting's agenda draws the escalated requests."""
+    from . import demo_meetings, demo_notices, demo_ratings
+
+    anchor = timezone.now()
+    estates = _estates()
+    wanted = demo_meetings.usernames() | {data.by for data in demo_notices.NOTICES} | set(COMMUNITY_STAFF.values())
+    users = {user.username: user for user in User.objects.filter(username__in=wanted)}
+    if len(estates) < len(COMMUNITIES) or wanted - set(users):
+        raise Conflict(_("Load the estates and requests demos first: the meetings belong to their estates and people."))
+
+    summary = GovernanceDemoSummary()
+    staff = {name: users[COMMUNITY_STAFF[name]] for name in estates}
+    summary.created += demo_ratings.load_ratings_demo(staff, anchor=anchor)
+    summary.created += demo_meetings.load_meetings_demo(users, estates, anchor=anchor, stdout=stdout)
+    communities = {estate.community.name: estate.community for estate in estates.values()}
+    summary.created += demo_notices.load_notices_demo(users, communities, estates, anchor=anchor)
+
+    rounds = RatingRound.objects.filter(estate__in=estates.values())
+    meetings = Meeting.objects.filter(
+        community__in=communities.values(), title__in=[data.title for data in demo_meetings.MEETINGS]
+    )
+    summary.rating_rounds = rounds.count()
+    summary.published_rounds = rounds.published().count()
+    summary.meetings = meetings.count()
+    summary.published_minutes = meetings.published().count()
+    summary.action_items = ActionItem.objects.filter(meeting__in=meetings).count()
+    summary.disputes = Dispute.objects.filter(
+        estate__in=estates.values(), title__in=[data.title for data in demo_meetings.DISPUTES]
+    ).count()
+    summary.notices = Notice.objects.filter(
+        community__in=communities.values(), title__in=[data.title for data in demo_notices.NOTICES]
+    ).count()
+    return summary
+
+
 def _jiarong_staff(admin: User) -> User:
     """南山南路社区's staff member, as the renovations demo adds her when it runs first."""
     username, full_name, phone, community_name = JIARONG_STAFF
@@ -731,11 +816,12 @@ def _majority_rule(estate: Estate) -> None:
         policy.save(update_fields=["payment_rule"])
 
 
-def moment(when: Ago | HoursAgo, anchor: datetime) -> datetime:
+def moment(when: Ago | HoursAgo | Ahead, anchor: datetime) -> datetime:
     """The story's moment, relative to the moment the demo is loaded."""
     if isinstance(when, HoursAgo):
         return anchor - timedelta(hours=when.hours)
-    day = timezone.localdate(anchor) - timedelta(days=when.days)
+    offset = timedelta(days=when.days)
+    day = timezone.localdate(anchor) + offset if isinstance(when, Ahead) else timezone.localdate(anchor) - offset
     hour, minute = (int(part) for part in when.clock.split(":"))
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 

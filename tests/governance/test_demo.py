@@ -1,19 +1,21 @@
-"""The requests demo: every status in the three estates, something to do for each demo login.
+"""The governance demo: requests in every status in the three estates, something to do for each
+demo login; service ratings, meetings, disputes and notices.
 
-The module loads the estates demo and the requests demo once inside a transaction rolled back at
-the end; each test runs in a savepoint of its own (pytest-django's `db`). The requests are dated
-relative to the moment they are loaded (`anchor` below).
+The module loads the estates demo, the requests demo and the rest of governance once inside a
+transaction rolled back at the end; each test runs in a savepoint of its own (pytest-django's
+`db`). Everything is dated relative to the moment it is loaded (`anchor` below).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
@@ -24,8 +26,24 @@ from rest_framework.test import APIClient
 from estates import demo as estates_demo
 from estates.errors import Conflict
 from estates.models import Estate, Membership, User
-from governance import demo, services
-from governance.models import PaymentVote, RequestEvent, RequestPhoto, ResidentRequest
+from governance import demo, demo_meetings, demo_notices, demo_ratings, services
+from governance.models import (
+    ActionItem,
+    AgendaItem,
+    Dispute,
+    Meeting,
+    MeetingEvent,
+    MeetingParticipant,
+    Notice,
+    PaymentVote,
+    RatingCriterion,
+    RatingRound,
+    RatingSheet,
+    Reminder,
+    RequestEvent,
+    RequestPhoto,
+    ResidentRequest,
+)
 
 Status = ResidentRequest.Status
 
@@ -33,7 +51,7 @@ Status = ResidentRequest.Status
 @pytest.fixture(scope="module")
 def _demo(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[demo.RequestsDemoSummary, datetime]]:
+) -> Iterator[tuple[demo.RequestsDemoSummary, demo.GovernanceDemoSummary, datetime]]:
     with (
         django_db_blocker.unblock(),
         override_settings(
@@ -44,18 +62,26 @@ def _demo(
     ):
         estates_demo.load_demo(force=True)
         anchor = timezone.now()
-        yield demo.load_requests_demo(), anchor
+        requests = demo.load_requests_demo()
+        yield requests, demo.load_governance_demo(), anchor
         transaction.set_rollback(True)
 
 
 @pytest.fixture
-def loaded(_demo: tuple[demo.RequestsDemoSummary, datetime], db: Any) -> demo.RequestsDemoSummary:
+def loaded(_demo: tuple[demo.RequestsDemoSummary, demo.GovernanceDemoSummary, datetime], db: Any) -> Any:
     return _demo[0]
 
 
 @pytest.fixture
-def anchor(_demo: tuple[demo.RequestsDemoSummary, datetime]) -> datetime:
+def governance(
+    _demo: tuple[demo.RequestsDemoSummary, demo.GovernanceDemoSummary, datetime], db: Any
+) -> demo.GovernanceDemoSummary:
     return _demo[1]
+
+
+@pytest.fixture
+def anchor(_demo: tuple[demo.RequestsDemoSummary, demo.GovernanceDemoSummary, datetime]) -> datetime:
+    return _demo[2]
 
 
 def _user(username: str) -> User:
@@ -266,6 +292,8 @@ def test_loading_again_creates_nothing(loaded: Any) -> None:
     events = list(RequestEvent.objects.order_by("pk").values_list("pk", "at"))
     again = demo.load_requests_demo()
     assert (again.created, again.requests, again.escalated) == (0, 35, 3)
+    rest = demo.load_governance_demo()
+    assert rest.created == 0
     assert _counts() == before
     assert list(RequestEvent.objects.order_by("pk").values_list("pk", "at")) == events
 
@@ -280,9 +308,13 @@ def test_load_demo_prints_the_requests_summary_before_the_logins(loaded: Any, se
     assert {name: after[name] for name in before} == before
     lines = out.getvalue().splitlines()
     summary = "Resident requests: 35 (0 new), 13 open, 3 escalated, 3 photos."
-    assert summary in lines
+    rest = (
+        "Ratings, meetings, disputes and notices (0 new): 7 rating rounds (6 published), 10 meetings "
+        "(8 with published minutes), 14 action items, 8 disputes, 10 notices."
+    )
+    assert summary in lines and rest in lines
     admin_row = next(i for i, line in enumerate(lines) if " admin " in line and "huanxin-demo" in line)
-    assert lines.index(summary) < admin_row
+    assert lines.index(summary) < lines.index(rest) < admin_row
 
 
 def test_the_loader_refuses_when_an_estate_of_the_estates_demo_is_missing(loaded: Any) -> None:
@@ -290,4 +322,244 @@ def test_the_loader_refuses_when_an_estate_of_the_estates_demo_is_missing(loaded
     before = _counts()
     with translation.override("en"), pytest.raises(Conflict, match="estates demo"):
         demo.load_requests_demo()
+    assert _counts() == before
+
+
+# ---------------------------------------------------------------- ratings, meetings, disputes, notices
+
+
+def test_the_rest_of_governance_is_loaded_once_with_its_counts(governance: demo.GovernanceDemoSummary) -> None:
+    assert (
+        governance.created
+        == 7 + 8 + 10 + 10
+        == len(demo_ratings.ROUNDS)
+        + len(demo_meetings.DISPUTES)
+        + len(demo_meetings.MEETINGS)
+        + len(demo_notices.NOTICES)
+    )
+    assert (governance.rating_rounds, governance.published_rounds) == (7, 6)
+    assert (governance.meetings, governance.published_minutes, governance.action_items) == (10, 8, 14)
+    assert (governance.disputes, governance.notices) == (8, 10)
+
+
+def test_committee_has_the_current_months_round_to_score(governance: Any, anchor: datetime) -> None:
+    client = _as("committee")
+    body = client.get("/api/v1/rating-rounds/", {"to_score": "true"}).json()
+    assert body["count"] == 1
+    (current,) = body["results"]
+    assert (current["estate_name"], current["status"], current["period_start"]) == (
+        "蕴园小区",
+        "open",
+        timezone.localdate(anchor).replace(day=1).isoformat(),
+    )
+    assert "score" in current["actions"]
+    assert not RatingSheet.objects.filter(round_id=current["id"], member__username="committee").exists()
+    # The 主任 scored on the 3rd, once the 3rd has come.
+    director = RatingSheet.objects.filter(round_id=current["id"], member__username="demo-wujianguo")
+    assert director.exists() == (timezone.localdate(anchor).day > 3)
+    scores = dict.fromkeys(RatingCriterion.objects.filter(is_active=True).values_list("code", flat=True), 90)
+    response = client.post(f"/api/v1/rating-rounds/{current['id']}/scores/", {"scores": scores}, format="json")
+    assert response.status_code == 201
+
+
+def test_the_last_six_months_are_graded_and_published_mostly_good_once_a_pass(
+    governance: Any, anchor: datetime
+) -> None:
+    body = APIClient().get("/api/v1/rating-rounds/", {"status": "published"}).json()
+    assert body["count"] == 6
+    rounds = sorted(body["results"], key=lambda row: row["period_start"])
+    today = timezone.localdate(anchor)
+    month = today.year * 12 + today.month - 1
+    assert [row["period_start"] for row in rounds] == [
+        datetime(m // 12, m % 12 + 1, 1).date().isoformat() for m in range(month - 6, month)
+    ]
+    # Whatever the day of loading, which moves the residents' figures between the months.
+    assert [row["grade"] for row in rounds] == ["good", "excellent", "pass", "excellent", "good", "good"]
+    assert {row["company_name"] for row in rounds} == {"阳泉市恒安物业服务有限公司"}
+    for row in rounds:
+        assert row["score"] is not None and row["scorer_count"] >= 1 and row["member_count"] == 2
+    assert [row["scorer_count"] for row in rounds].count(1) == 1  # one month only the 主任 scored
+    assert not RatingRound.objects.exclude(estate__name="蕴园小区").exists()
+
+
+@pytest.mark.parametrize(("day", "clock"), [(1, "00:02"), (2, "09:00"), (16, "12:00"), (28, "23:50")])
+def test_the_ratings_tell_the_same_story_whatever_the_day_of_loading(governance: Any, day: int, clock: str) -> None:
+    """Loading later moves the residents' figures between the months; the grades stay the story's."""
+    RatingRound.objects.all().delete()
+    today = timezone.localdate()
+    following = date(today.year + today.month // 12, today.month % 12 + 1, day)
+    hour, minute = (int(part) for part in clock.split(":"))
+    staff = {name: _user(username) for name, username in demo.COMMUNITY_STAFF.items()}
+    with time_machine.travel(timezone.make_aware(datetime.combine(following, time(hour, minute))), tick=False):
+        anchor = timezone.now()
+        assert demo_ratings.load_ratings_demo(staff, anchor=anchor) == 7
+    published = RatingRound.objects.published().order_by("period_start")
+    assert list(published.values_list("grade", flat=True)) == ["good", "excellent", "pass", "excellent", "good", "good"]
+    assert max(published.values_list("published_at", flat=True)) <= anchor
+    current = RatingRound.objects.get(status=RatingRound.Status.OPEN)
+    assert current.period_start == following.replace(day=1)
+    assert current.sheets.exists() == (day > 3)
+
+
+def test_rounds_are_dated_in_their_month_and_scored_before_they_closed(governance: Any) -> None:
+    # Moments of the story that would lie after the loading (a round closing at 00:05 on the 1st,
+    # loaded at 00:02) are the moment of loading: later than the module's anchor.
+    anchor = timezone.now()
+    for rating_round in RatingRound.objects.all():
+        assert timezone.localtime(rating_round.opened_at).date() == rating_round.period_start
+        for sheet in rating_round.sheets.all():
+            assert rating_round.opened_at < sheet.submitted_at < anchor
+            assert timezone.localdate(sheet.submitted_at) <= rating_round.closes_on
+        if rating_round.status == RatingRound.Status.PUBLISHED:
+            assert rating_round.opened_at < rating_round.closed_at <= rating_round.published_at <= anchor
+            assert rating_round.published_by.username == "staff"
+    # Their openings were announced when they opened: only the current round's reminders are pending.
+    pending = Reminder.objects.filter(kind=Reminder.Kind.RATING_ROUND_OPEN, status=Reminder.Status.PENDING)
+    assert set(pending.values_list("target_id", flat=True)) == {RatingRound.objects.get(status="open").pk}
+
+
+def test_anyone_reads_the_published_minutes_of_past_meetings(governance: Any, anchor: datetime) -> None:
+    body = APIClient().get("/api/v1/meetings/").json()
+    assert body["count"] == 8
+    kinds = {row["kind"] for row in body["results"]}
+    assert kinds == {"joint", "deliberation", "coordination", "hearing", "expert"}
+    joint = Meeting.objects.filter(kind="joint", minutes_published_at__isnull=False)
+    assert joint.count() == 4
+    assert {m.community.name for m in joint} == {"小阳泉北社区"} and {m.estate.name for m in joint} == {"蕴园小区"}
+    tiwei = Meeting.objects.filter(estate__name="体委小区", minutes_published_at__isnull=False)
+    assert tiwei.count() == 4 and {m.community.name for m in tiwei} == {"中心广场社区"}
+    meeting = joint.order_by("-starts_at").first()
+    minutes = APIClient().get(f"/api/v1/meetings/{meeting.pk}/minutes/")
+    assert minutes.status_code == 200
+
+
+def test_past_meetings_are_held_in_order_with_attendance_notes_and_minutes(governance: Any, anchor: datetime) -> None:
+    Action = MeetingEvent.Action
+    stories = {data.title: data for data in demo_meetings.MEETINGS}
+    for meeting in Meeting.objects.filter(minutes_published_at__isnull=False).prefetch_related("events"):
+        assert meeting.status == Meeting.Status.CLOSED and meeting.summary == stories[meeting.title].summary
+        assert meeting.agenda_items.count() == len(stories[meeting.title].items)
+        assert meeting.created_at < meeting.starts_at == meeting.started_at < meeting.ends_at == meeting.closed_at
+        assert meeting.closed_at < meeting.minutes_published_at == meeting.updated_at < anchor
+        events = {event.action: event.at for event in meeting.events.all()}
+        assert events == {
+            Action.SCHEDULED: meeting.created_at,
+            Action.STARTED: meeting.started_at,
+            Action.CLOSED: meeting.closed_at,
+            Action.PUBLISHED: meeting.minutes_published_at,
+        }
+        assert not meeting.participants.filter(attended__isnull=True).exists()
+        for item in meeting.agenda_items.select_related("request", "dispute"):
+            assert item.outcome or item.resolution, (meeting.title, item.title)
+            if item.dispute is not None:
+                assert item.dispute.created_at < meeting.starts_at
+        assert not meeting.agenda_items.filter(source=AgendaItem.Source.REQUEST).exists()
+    absent = MeetingParticipant.objects.filter(attended=False).values_list("meeting__kind", "user__username")
+    assert set(absent) == {("joint", "demo-wujianguo"), ("hearing", "demo-yanchunmei")}
+
+
+def test_action_items_some_done_some_open_one_overdue(governance: Any, anchor: datetime) -> None:
+    today = timezone.localdate(anchor)
+    items = ActionItem.objects.select_related("meeting")
+    assert items.filter(status="done").count() == 9 and items.filter(status="open").count() == 5
+    for item in items.filter(status="done"):
+        assert item.meeting.ends_at == item.created_at < item.done_at < anchor
+        assert item.done_note and item.done_by is not None
+    (overdue,) = ActionItem.objects.overdue(today)
+    assert overdue.title == "组织全小区楼道和地下室杂物清理"
+    assert overdue.owner_organisation.name == "阳泉市恒安物业服务有限公司"
+    # Carried over: on the agenda of every later meeting of the estate, the coming one included.
+    assert overdue.agenda_items.count() == 2
+    mine = _as("property").get("/api/v1/action-items/").json()
+    assert overdue.pk in {row["id"] for row in mine["results"]}
+
+
+def test_the_next_joint_meeting_is_scheduled_within_ten_days_with_its_agenda_drawn(
+    governance: Any, anchor: datetime
+) -> None:
+    (upcoming,) = Meeting.objects.filter(kind="joint", status=Meeting.Status.SCHEDULED)
+    assert upcoming.estate.name == "蕴园小区" and upcoming.created_at < anchor
+    assert anchor < upcoming.starts_at < anchor + timedelta(days=10)
+    items = list(upcoming.agenda_items.select_related("request", "dispute", "action_item"))
+    assert Counter(item.source for item in items) == {"action_item": 3, "request": 3, "dispute": 2, "other": 1}
+    assert {item.dispute.stage for item in items if item.dispute} == {"raised", "heard"}
+    assert {item.request.escalated_at is not None for item in items if item.request} == {True}
+    assert set(upcoming.participants.values_list("user__username", flat=True)) == {
+        "staff",
+        "committee",
+        "demo-wujianguo",
+        "property",
+        "mediator",
+    }
+    soon = Reminder.objects.filter(kind=Reminder.Kind.MEETING_SOON, target_id=upcoming.pk, status="pending")
+    assert soon.filter(recipient__username="committee").exists()
+    body = _as("committee").get("/api/v1/meetings/", {"status": "scheduled"}).json()
+    assert upcoming.pk in {row["id"] for row in body["results"]}
+    tiwei = Meeting.objects.get(estate__name="体委小区", status=Meeting.Status.SCHEDULED)
+    assert tiwei.kind == "deliberation" and tiwei.starts_at > anchor
+
+
+def test_disputes_are_in_every_stage_and_seen_by_the_mediator_not_by_resident2(governance: Any) -> None:
+    stages = Counter(Dispute.objects.values_list("estate__name", "stage", "outcome"))
+    assert stages == {
+        ("蕴园小区", "settled", "agreement"): 2,
+        ("蕴园小区", "settled", "referred"): 1,
+        ("蕴园小区", "heard", ""): 1,
+        ("蕴园小区", "raised", ""): 1,
+        ("体委小区", "settled", "agreement"): 1,
+        ("体委小区", "settled", "withdrawn"): 1,
+        ("体委小区", "heard", ""): 1,
+    }
+    yunyuan = Dispute.objects.filter(estate__name="蕴园小区")
+    assert set(yunyuan.values_list("mediators__username", flat=True)) == {"mediator"}
+    assert _as("mediator").get("/api/v1/disputes/").json()["count"] == 5
+    assert _as("resident2").get("/api/v1/disputes/").json()["count"] == 0
+    noise = Dispute.objects.get(title="1号楼2单元楼上装修噪音")
+    assert _as("resident2").get(f"/api/v1/disputes/{noise.pk}/").status_code == 404
+    assert _as("mediator").get(f"/api/v1/disputes/{noise.pk}/").status_code == 200
+    assert noise.agenda_items.get().meeting.status == Meeting.Status.SCHEDULED
+    mine = _as("resident").get("/api/v1/disputes/").json()
+    assert [row["title"] for row in mine["results"]] == ["3号楼3单元楼上渗水损坏顶棚的修复费用"]
+    # The settled ones were heard at a joint meeting or a consultation before they were settled.
+    for dispute in Dispute.objects.filter(stage="settled").exclude(outcome="withdrawn"):
+        meeting = dispute.agenda_items.get().meeting
+        assert meeting.starts_at < dispute.settled_at
+
+
+def test_dispute_timelines_run_in_order_in_the_past(governance: Any, anchor: datetime) -> None:
+    for dispute in Dispute.objects.prefetch_related("events", "sessions"):
+        events = [event.at for event in dispute.events.all()]
+        assert events == sorted(events) and events[0] == dispute.created_at and events[-1] == dispute.updated_at
+        assert events[-1] < anchor
+        if dispute.settled_at is not None:
+            assert dispute.settled_at == events[-1]
+        for session in dispute.sessions.all():
+            assert session.held_at == session.recorded_at and dispute.created_at < session.held_at
+
+
+def test_each_estate_has_a_pinned_notice_one_ending_soon_and_its_communitys_notice(
+    governance: Any, anchor: datetime
+) -> None:
+    for estate in Estate.objects.all():
+        body = APIClient().get("/api/v1/notices/", {"estate": estate.pk}).json()
+        rows = body["results"]
+        assert rows and rows[0]["is_pinned"] and rows[0]["estate"] == estate.pk, estate.name
+        assert any(row["estate"] is None for row in rows), estate.name
+        ending = [row for row in rows if row["publish_until"]]
+        assert len(ending) == 1, estate.name
+        until = datetime.fromisoformat(ending[0]["publish_until"])
+        assert anchor < until < anchor + timedelta(days=10)
+    invitation = Notice.objects.get(title="关于召开蕴园小区本月联席会议的通知")
+    meeting = Meeting.objects.get(kind="joint", status=Meeting.Status.SCHEDULED)
+    day = timezone.localdate(meeting.starts_at)
+    assert f"{day.month}月{day.day}日下午3点" in invitation.body
+    assert invitation.publish_until == meeting.ends_at
+    assert not Notice.objects.filter(created_at__gt=anchor).exists()
+
+
+def test_the_governance_loader_refuses_without_the_requests_demo(loaded: Any) -> None:
+    User.objects.filter(username="demo-wenlina").update(username="someone-else")
+    before = _counts()
+    with translation.override("en"), pytest.raises(Conflict, match="requests demos first"):
+        demo.load_governance_demo()
     assert _counts() == before

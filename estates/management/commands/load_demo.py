@@ -97,6 +97,31 @@ class Command(BaseCommand):
                 }
             )
         )
+        from governance.demo import load_governance_demo
+
+        try:
+            governance = load_governance_demo(stdout=self.stdout if options.get("verbosity", 1) > 1 else None)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Ratings, meetings, disputes and notices (%(created)d new): %(rounds)d rating rounds "
+                    "(%(published)d published), %(meetings)d meetings (%(minutes)d with published minutes), "
+                    "%(actions)d action items, %(disputes)d disputes, %(notices)d notices."
+                )
+                % {
+                    "created": governance.created,
+                    "rounds": governance.rating_rounds,
+                    "published": governance.published_rounds,
+                    "meetings": governance.meetings,
+                    "minutes": governance.published_minutes,
+                    "actions": governance.action_items,
+                    "disputes": governance.disputes,
+                    "notices": governance.notices,
+                }
+            )
+        )
         self.stdout.write("")
         self.stdout.write(_("Open %(url)s and sign in as:") % {"url": demo.DEMO_URL})
         self.stdout.write("")
