@@ -36,8 +36,8 @@ SCHEDULES = [
         "governance.tasks.open_rating_rounds",
         None,
         ("10", "0"),
-        "Open the period's rating round for every estate with a committee (on the 1st; any later day "
-        "opens only what is missing).",
+        "Open the period's rating round for every estate with a committee and a property company (on the 1st; "
+        "any later day opens only what is missing).",
     ),
 ]
 

@@ -33,6 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -299,22 +300,26 @@ def open_rating_round(
     return rating_round
 
 
-def _estates_with_committee() -> Any:
-    return Estate.objects.filter(
-        organisations__kind__in=Organisation.COMMITTEE_KINDS,
-        organisations__members__role=Membership.Role.COMMITTEE_MEMBER,
-        organisations__members__ended_on__isnull=True,
-    ).distinct()
+def _estates_to_grade() -> Any:
+    """Estates with committee members to score and a property company to be graded (a
+    self-managed estate without a company has nobody to grade)."""
+    members = Membership.objects.active().filter(
+        role=Membership.Role.COMMITTEE_MEMBER,
+        organisation__kind__in=Organisation.COMMITTEE_KINDS,
+        organisation__estates=OuterRef("pk"),
+    )
+    companies = Organisation.objects.filter(kind=Organisation.Kind.PROPERTY_COMPANY, estates=OuterRef("pk"))
+    return Estate.objects.filter(Exists(members), Exists(companies))
 
 
 def open_due_rating_rounds(today: date | None = None) -> int:
     """The system's sweep (run on the 1st): open the current period's round for every estate
-    with committee members that has none yet. Safe to run again, any day: it opens only what is
+    with committee members and a property company that has none yet. Safe to run again, any day: it opens only what is
     missing. Each estate is opened in its own transaction. Returns how many rounds were opened."""
     today = today or timezone.localdate()
     periods = dict(RatingPolicy.objects.values_list("estate_id", "period"))
     opened = 0
-    for estate in _estates_with_committee().order_by("id"):
+    for estate in _estates_to_grade().order_by("id"):
         start, end = period_of(periods.get(estate.pk, RatingPolicy.Period.MONTH), today)
         if RatingRound.objects.filter(estate=estate, period_start__lte=end, period_end__gte=start).exists():
             continue

@@ -399,6 +399,14 @@ def test_rounds_open_on_the_first_for_every_estate_with_a_committee(
     assert pending(Kind.RATING_ROUND_OPEN) == [("committee", first)]
 
 
+def test_a_self_managed_estate_without_a_company_gets_no_round(world: World, criteria: Any) -> None:
+    member = make_user("selfmanaged", phone="13700004444")
+    Membership.objects.create(user=member, role="committee_member", organisation=world.other_committee_org)
+    with travel(datetime(2025, 4, 1, 0, 10, tzinfo=SHANGHAI)):
+        assert services.open_due_rating_rounds() == 0
+    assert not RatingRound.objects.exists()
+
+
 # ---------------------------------------------------------------- the schedules
 
 

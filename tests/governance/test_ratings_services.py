@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
 from estates.errors import Conflict, Invalid, NotAllowed
-from estates.models import Membership, User
+from estates.models import Membership, Organisation, User
 from governance import permissions, services
 from governance.models import (
     RatingCriterion,
@@ -518,7 +518,7 @@ def test_the_street_admin_may_open_a_round(open_round: OpenRound, street_admin: 
     assert open_round(by=fresh(street_admin)).status == "open"
 
 
-def test_the_system_opens_the_current_period_for_every_estate_with_a_committee(
+def test_the_system_opens_the_current_period_for_every_estate_with_a_committee_and_a_company(
     world: World, committee: User, criteria: list[RatingCriterion]
 ) -> None:
     # 体委小区's committee has no members yet: it gets no round.
@@ -533,6 +533,10 @@ def test_the_system_opens_the_current_period_for_every_estate_with_a_committee(
     )
     other = make_other_committee_member(world)
     assert other.pk
+    # A committee but no property company: nobody to grade.
+    assert services.open_due_rating_rounds(date(2025, 4, 15)) == 0
+    company = Organisation.objects.create(kind="property_company", name="体委物业", community=world.other_community)
+    company.estates.add(world.other_estate)
     assert services.open_due_rating_rounds(date(2025, 4, 15)) == 1
     assert RatingRound.objects.filter(estate=world.other_estate, period_start=date(2025, 4, 1)).exists()
 
