@@ -42,7 +42,7 @@ from ..serializers.disputes import (
 
 class DisputeFilter(django_filters.FilterSet):
     estate = django_filters.NumberFilter()
-    stage = django_filters.MultipleChoiceFilter(choices=Dispute.Stage.choices)
+    stage = django_filters.MultipleChoiceFilter(choices=Dispute.Stage.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=Dispute.Kind.choices)
     mine = django_filters.BooleanFilter(
         method="filter_mine", label="Mine: my household is a party, I raised it, or I mediate it"

@@ -108,8 +108,8 @@ def calendar_meetings(meetings: QuerySet[Meeting], *, private: bool = True) -> Q
 class MeetingFilter(django_filters.FilterSet):
     community = django_filters.NumberFilter()
     estate = django_filters.NumberFilter()
-    kind = django_filters.MultipleChoiceFilter(choices=Meeting.Kind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=Meeting.Status.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Meeting.Kind.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=Meeting.Status.choices, distinct=False)
     date_from = django_filters.DateFilter(
         field_name="starts_at", lookup_expr="date__gte", label="Starting on or after this day"
     )
@@ -502,7 +502,7 @@ class ActionItemFilter(django_filters.FilterSet):
     meeting = django_filters.NumberFilter()
     estate = django_filters.NumberFilter(field_name="meeting__estate")
     community = django_filters.NumberFilter(field_name="meeting__community")
-    status = django_filters.MultipleChoiceFilter(choices=ActionItem.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=ActionItem.Status.choices, distinct=False)
     owner = django_filters.CharFilter(method="filter_owner", label="`me`, or a person's id")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Open and past the due day")
 

@@ -61,7 +61,7 @@ Service = Callable[..., RatingRound]
 class RatingRoundFilter(django_filters.FilterSet):
     estate = django_filters.NumberFilter()
     company = django_filters.NumberFilter(label="Property company (id)")
-    status = django_filters.MultipleChoiceFilter(choices=RatingRound.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=RatingRound.Status.choices, distinct=False)
     year = django_filters.NumberFilter(field_name="period_start", lookup_expr="year", label="Year of the period")
     to_score = django_filters.BooleanFilter(method="filter_to_score", label="Open rounds I may score now")
 

@@ -54,7 +54,9 @@ Status = ResidentRequest.Status
 class RequestFilter(django_filters.FilterSet):
     estate = django_filters.NumberFilter()
     company = django_filters.NumberFilter(field_name="accepted_by_organisation", label="Property company (id)")
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    # A filter on the row's own column cannot repeat rows: no DISTINCT (django-filter adds one
+    # by default), which over every selected column costs the planner more than the query.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     category = django_filters.CharFilter(field_name="category__code", label="Category code")
     urgency = django_filters.ChoiceFilter(choices=ResidentRequest.Urgency.choices)
     escalated = django_filters.BooleanFilter(method="filter_escalated", label="Escalated")
@@ -106,6 +108,9 @@ class ResidentRequestViewSet(
 
     def get_queryset(self) -> QuerySet[ResidentRequest]:
         user = self.request.user
+        if self.action in ("timeline", "photos"):
+            # A sub-list needs the request only to know the user may see it.
+            return ResidentRequest.objects.visible_to(user)
         requests = (
             ResidentRequest.objects.visible_to(user)
             .with_related()
@@ -258,7 +263,8 @@ class ResidentRequestViewSet(
             parsed.is_valid(raise_exception=True)
             photo = services.add_request_photo(target, by=request.user, upload=parsed.validated_data["image"])
             return Response(RequestPhotoSerializer(photo, context=context).data, status=status.HTTP_201_CREATED)
-        return Response(RequestPhotoSerializer(target.photos.all(), many=True, context=context).data)
+        photos = target.photos.order_by("uploaded_at", "id")
+        return Response(RequestPhotoSerializer(photos, many=True, context=context).data)
 
     @extend_schema(responses={200: RequestCategorySerializer(many=True)})
     @action(detail=False, methods=["get"], permission_classes=[AllowAny], filter_backends=[], pagination_class=None)
