@@ -40,6 +40,7 @@ router.register(f"{_project}/timeline", renovations_api.ProjectEventViewSet, bas
 api_v1 = [
     path("auth/token/", estates_api.TokenView.as_view(), name="token"),
     path("me/", estates_api.MeView.as_view(), name="me"),
+    path("dashboard/", estates_api.DashboardView.as_view(), name="dashboard"),
     path("", include(router.urls)),
 ]
 

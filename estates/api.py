@@ -20,6 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import importing, services
+from .dashboard import DashboardSerializer, dashboard_for
 from .errors import Conflict, NotAllowed
 from .models import Building, Community, Estate, Household, Membership, Organisation, Unit
 from .permissions import ReadOnlyOrStaff, SignedIn, can_manage_estate, can_manage_organisation
@@ -120,6 +121,25 @@ class MeView(APIView):
             },
         }
         return Response(MeSerializer(body).data)
+
+
+class DashboardView(APIView):
+    """The signed-in person's dashboard: the sections their roles give, in one call (see
+    estates/dashboard.py)."""
+
+    permission_classes = [SignedIn]
+
+    @extend_schema(responses={200: DashboardSerializer})
+    def get(self, request: Request) -> Response:
+        """For each role the person holds, what needs their attention: community staff — open and
+        overdue requests, the next meetings, their estates' grades; property staff — the company's
+        queue by the time to act; committee members — payments to approve and rounds to score;
+        residents — their latest requests and their estate's projects; street and district admins —
+        communities and property companies compared. `sections` lists the sections present; a
+        section the person's roles do not give is left out. Projects by stage and their money are
+        at `projects/stats/?managed=true`."""
+        body = dashboard_for(request.user)
+        return Response(DashboardSerializer(body, context={"request": request}).data)
 
 
 class RegistryViewSet(viewsets.ModelViewSet):

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from .dashboard import sections_for
 from .models import Estate, Organisation
 from .scope import scope_of
 
@@ -25,10 +26,10 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any] | None 
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's dashboard, or the public overview."""
-    if request.user.is_authenticated:
-        return _render(request, "estates/home_dashboard.html")
-    return _render(request, "estates/home_public.html")
+    """The signed-in user's dashboard, with a section for each of their roles; or the public overview."""
+    if not request.user.is_authenticated:
+        return _render(request, "estates/home_public.html")
+    return _render(request, "estates/home_dashboard.html", {"sections": sections_for(request.user)})
 
 
 def estate_list(request: HttpRequest) -> HttpResponse:
