@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from estates.models import Building, Estate, Household, Organisation, Unit, User
+from estates.serializers import ChoiceLabelField
 
 from . import permissions
 from .models import (
@@ -54,10 +55,10 @@ class ProjectSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="estate.name", read_only=True)
     community = serializers.IntegerField(source="estate.community_id", read_only=True)
     community_name = serializers.CharField(source="estate.community.name", read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    consent_rule_display = serializers.CharField(source="get_consent_rule_display", read_only=True)
-    consent_scope_display = serializers.CharField(source="get_consent_scope_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
+    status_display = ChoiceLabelField(source="status")
+    consent_rule_display = ChoiceLabelField(source="consent_rule")
+    consent_scope_display = ChoiceLabelField(source="consent_scope")
     buildings = serializers.SerializerMethodField()
     units = serializers.SerializerMethodField()
     budget = serializers.DecimalField(**MONEY, read_only=True)
@@ -251,7 +252,7 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class ProjectPhotoSerializer(serializers.ModelSerializer):
-    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
+    stage_display = ChoiceLabelField(source="stage")
     uploaded_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -308,8 +309,8 @@ class ProgressUpdateCreateSerializer(serializers.Serializer):
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
+    source_display = ChoiceLabelField(source="source")
     amount = serializers.DecimalField(**MONEY, read_only=True)
     recorded_by = serializers.SerializerMethodField()
     reversed_by = serializers.SerializerMethodField()
@@ -428,7 +429,7 @@ class InspectionRecordCreateSerializer(serializers.Serializer):
 
 class BallotSerializer(serializers.ModelSerializer):
     household_label = serializers.CharField(source="household.__str__", read_only=True)
-    choice_display = serializers.CharField(source="get_choice_display", read_only=True)
+    choice_display = ChoiceLabelField(source="choice")
     cast_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -462,9 +463,9 @@ class BallotCastSerializer(serializers.Serializer):
 
 
 class ProjectEventSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    from_status_display = serializers.CharField(source="get_from_status_display", read_only=True)
-    to_status_display = serializers.CharField(source="get_to_status_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
+    from_status_display = ChoiceLabelField(source="from_status")
+    to_status_display = ChoiceLabelField(source="to_status")
     actor = serializers.SerializerMethodField()
 
     class Meta:

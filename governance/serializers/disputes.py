@@ -18,7 +18,7 @@ from rest_framework import serializers
 from estates.models import Estate, Household, User
 from estates.permissions import can_view_contact
 from estates.scope import scope_of
-from estates.serializers import PersonSerializer, person_data
+from estates.serializers import ChoiceLabelField, PersonSerializer, person_data
 
 from ..models import Dispute, DisputeEvent, DisputeParty, DisputeSession
 from ..permissions import disputes as permissions
@@ -45,7 +45,7 @@ def _sees_people(serializer: serializers.Serializer, dispute: Dispute) -> bool:
 
 class DisputePartySerializer(serializers.ModelSerializer):
     household_label = serializers.CharField(source="household.__str__", read_only=True)
-    side_display = serializers.CharField(source="get_side_display", read_only=True)
+    side_display = ChoiceLabelField(source="side")
     person = serializers.SerializerMethodField()
 
     class Meta:
@@ -79,9 +79,9 @@ class DisputeSerializer(serializers.ModelSerializer):
     """A dispute as the viewer may see it (stage, outcome and every workflow field read-only)."""
 
     estate_name = serializers.CharField(source="estate.name", read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
-    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
+    stage_display = ChoiceLabelField(source="stage")
+    outcome_display = ChoiceLabelField(source="outcome")
     parties = serializers.SerializerMethodField()
     mediators = serializers.SerializerMethodField()
     raised_by = serializers.SerializerMethodField()
@@ -171,7 +171,7 @@ class DisputeSessionSerializer(serializers.ModelSerializer):
 
 
 class DisputeEventSerializer(serializers.ModelSerializer):
-    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    action_display = ChoiceLabelField(source="action")
     by = serializers.SerializerMethodField()
 
     class Meta:

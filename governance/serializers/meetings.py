@@ -26,7 +26,7 @@ from rest_framework import serializers
 
 from estates.models import Community, Estate, Organisation, User
 from estates.scope import scope_of
-from estates.serializers import PersonSerializer, person_data
+from estates.serializers import ChoiceLabelField, PersonSerializer, person_data
 
 from ..models import ActionItem, AgendaItem, Meeting, MeetingEvent, MeetingParticipant
 from ..permissions import meetings as rules
@@ -57,7 +57,7 @@ def _named(user: User | None) -> dict[str, Any] | None:
 
 
 class OrganisationNameSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
 
     class Meta:
         model = Organisation
@@ -68,8 +68,8 @@ class MeetingSerializer(serializers.ModelSerializer):
     """A meeting as the viewer may see it; `has_access` says whether they see its agenda and
     participants (otherwise only its published minutes)."""
 
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
+    status_display = ChoiceLabelField(source="status")
     community_name = serializers.CharField(source="community.name", read_only=True)
     estate_name = serializers.SerializerMethodField()
     organiser = serializers.SerializerMethodField()
@@ -244,7 +244,7 @@ class AttendanceSerializer(serializers.Serializer):
 
 
 class MeetingEventSerializer(serializers.ModelSerializer):
-    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    action_display = ChoiceLabelField(source="action")
     by = serializers.SerializerMethodField()
 
     class Meta:
@@ -358,7 +358,7 @@ def public_title(item: AgendaItem) -> str:
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
-    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    source_display = ChoiceLabelField(source="source")
     request = serializers.SerializerMethodField()
     dispute = serializers.SerializerMethodField()
     action_item = serializers.SerializerMethodField()
@@ -440,7 +440,7 @@ class ReorderSerializer(serializers.Serializer):
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
     meeting_title = serializers.CharField(source="meeting.title", read_only=True)
     meeting_starts_at = serializers.DateTimeField(source="meeting.starts_at", read_only=True)
     owner = serializers.SerializerMethodField()

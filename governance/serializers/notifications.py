@@ -6,13 +6,15 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from estates.serializers import ChoiceLabelField
+
 from ..models import Notification, NotificationPreference
 
 
 class NotificationSerializer(serializers.ModelSerializer):
     """One notification of the signed-in user; everything but its read state is fixed."""
 
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
     is_read = serializers.BooleanField(read_only=True)
 
     class Meta:

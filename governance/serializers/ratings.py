@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from estates.models import Estate
+from estates.serializers import ChoiceLabelField
 
 from .. import permissions
 from ..models import RatingCriterion, RatingPolicy, RatingRound, RatingSheet
@@ -60,7 +61,7 @@ class RatingRoundSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="estate.name", read_only=True)
     company_name = serializers.SerializerMethodField()
     period = serializers.SerializerMethodField()
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
     member_count = serializers.SerializerMethodField()
     scorer_count = serializers.SerializerMethodField()
     quorum = serializers.SerializerMethodField()
@@ -69,7 +70,7 @@ class RatingRoundSerializer(serializers.ModelSerializer):
     committee_score = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
     residents_score = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
     score = serializers.DecimalField(max_digits=5, decimal_places=2, read_only=True, allow_null=True)
-    grade_display = serializers.CharField(source="get_grade_display", read_only=True)
+    grade_display = ChoiceLabelField(source="grade")
     figures = serializers.JSONField(
         read_only=True,
         help_text=_(

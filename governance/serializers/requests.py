@@ -18,7 +18,7 @@ from rest_framework import serializers
 
 from estates.models import Building, Estate, Household, Unit, User
 from estates.permissions import can_view_contact
-from estates.serializers import PersonSerializer, person_data
+from estates.serializers import ChoiceLabelField, PersonSerializer, person_data
 
 from .. import permissions
 from ..models import RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
@@ -55,19 +55,19 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
     estate_name = serializers.CharField(source="estate.name", read_only=True)
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
-    place_kind_display = serializers.CharField(source="get_place_kind_display", read_only=True)
+    place_kind_display = ChoiceLabelField(source="place_kind")
     place_label = serializers.CharField(read_only=True)
-    urgency_display = serializers.CharField(source="get_urgency_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    urgency_display = ChoiceLabelField(source="urgency")
+    status_display = ChoiceLabelField(source="status")
     resident = serializers.SerializerMethodField()
     filed_by = serializers.SerializerMethodField()
     accepted_by = serializers.SerializerMethodField()
     accepted_by_organisation_name = serializers.SerializerMethodField()
     is_overdue = serializers.SerializerMethodField()
     quote_amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
-    payment_status_display = serializers.CharField(source="get_payment_status_display", read_only=True)
+    payment_status_display = ChoiceLabelField(source="payment_status")
     payment_decided_by = serializers.SerializerMethodField()
-    escalation_reason_display = serializers.CharField(source="get_escalation_reason_display", read_only=True)
+    escalation_reason_display = ChoiceLabelField(source="escalation_reason")
     photos = RequestPhotoSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField()
 
@@ -172,7 +172,7 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
 
 
 class RequestEventSerializer(serializers.ModelSerializer):
-    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    action_display = ChoiceLabelField(source="action")
     by = serializers.SerializerMethodField()
     is_system = serializers.SerializerMethodField()
 
