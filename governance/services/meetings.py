@@ -41,9 +41,9 @@ from ..models import (
 from ..permissions import meetings as permissions
 from .notifications import (
     REQUEST_REMINDER_LOOKBACK,
-    ReminderDraft,
     local_text,
     reminder_drafts,
+    reminder_key,
     schedule_reminders,
 )
 
@@ -833,52 +833,66 @@ def _render_meeting_soon(meeting: Meeting, due: datetime, language: str) -> tupl
     return title, body
 
 
-def _meeting_soon_drafts(meetings: Sequence[Meeting], now: datetime) -> list[ReminderDraft]:
-    """What each scheduled meeting should have pending: one reminder per participant for every
-    moment (3 days and 1 day before) that is still ahead (or only just past)."""
+def _meeting_soon_items(meetings: Sequence[Meeting], now: datetime) -> list[tuple[Meeting, datetime, set[int]]]:
+    """What each scheduled meeting should have: a reminder per participant for every moment
+    (3 days and 1 day before) that is still ahead (or only just past)."""
     scheduled = [m for m in meetings if m.status == MeetingStatus.SCHEDULED]
     seats: dict[int, set[int]] = {m.pk: set() for m in scheduled}
-    for meeting_id, user_id in MeetingParticipant.objects.filter(
-        meeting_id__in=list(seats), user__is_active=True
-    ).values_list("meeting_id", "user_id"):
+    # No ordering: the model's (by the meeting's start) would join every meeting.
+    for meeting_id, user_id in (
+        MeetingParticipant.objects.filter(meeting_id__in=list(seats), user__is_active=True)
+        .order_by()
+        .values_list("meeting_id", "user_id")
+    ):
         seats[meeting_id].add(user_id)
-    items = [
+    return [
         (meeting, meeting.starts_at - timedelta(days=days), seats[meeting.pk])
         for meeting in scheduled
         for days in MEETING_REMINDER_DAYS
         if meeting.starts_at - timedelta(days=days) > now - MEETING_REMINDER_GRACE
     ]
-    return reminder_drafts(items, ReminderKind.MEETING_SOON, _render_meeting_soon, _meeting_url)
 
 
-def _sync_meeting_soon(meetings: Sequence[Meeting], now: datetime) -> int:
+def _sync_meeting_soon(meetings: Sequence[Meeting], now: datetime, *, refresh_text: bool) -> int:
     """Make the meetings' pending "coming up" reminders exactly what they should be: cancel the
     stale ones (a moved meeting's old moments, a participant who left, a meeting called off or
-    begun), schedule the missing ones. Returns how many were new or revived."""
-    wanted = {draft.key: draft for draft in _meeting_soon_drafts(meetings, now)}
-    stale = []
-    for pk, key, title, body in Reminder.objects.filter(
-        target_type=MEETING_TYPE,
-        target_id__in=[m.pk for m in meetings],
-        kind=ReminderKind.MEETING_SOON,
-        status=Reminder.Status.PENDING,
-    ).values_list("pk", "key", "title", "body"):
-        draft = wanted.get(key)
-        if draft is None:
-            stale.append(pk)
-        elif (draft.title, draft.body) != (title, body):  # a new place or title, the same moment
-            Reminder.objects.filter(pk=pk).update(title=draft.title, body=draft.body)
+    begun), schedule the missing ones and, after a change (`refresh_text`), rewrite the text of
+    the pending ones (a new place, the same moment). Returns how many were new or revived."""
+    items = _meeting_soon_items(meetings, now)
+    wanted = {
+        reminder_key(ReminderKind.MEETING_SOON, MEETING_TYPE, meeting.pk, recipient_id, due)
+        for meeting, due, recipients in items
+        for recipient_id in recipients
+    }
+    pending = list(
+        Reminder.objects.filter(
+            target_type=MEETING_TYPE,
+            target_id__in=[m.pk for m in meetings],
+            kind=ReminderKind.MEETING_SOON,
+            status=Reminder.Status.PENDING,
+        ).values_list("pk", "key", "title", "body")
+    )
+    stale = [pk for pk, key, _title, _body in pending if key not in wanted]
     if stale:
         Reminder.objects.filter(pk__in=stale, status=Reminder.Status.PENDING).update(
             status=Reminder.Status.CANCELLED, cancelled_at=timezone.now()
         )
-    return schedule_reminders(wanted.values())
+    drafts = reminder_drafts(
+        items, ReminderKind.MEETING_SOON, _render_meeting_soon, _meeting_url, skip_scheduled=not refresh_text
+    )
+    if refresh_text:
+        by_key = {draft.key: draft for draft in drafts}
+        for pk, key, title, body in pending:
+            draft = by_key.get(key)
+            if draft is not None and (draft.title, draft.body) != (title, body):
+                Reminder.objects.filter(pk=pk).update(title=draft.title, body=draft.body)
+    return schedule_reminders(drafts)
 
 
 def plan_meeting_reminders(meeting: Meeting, *, now: datetime | None = None) -> int:
     """Plan one meeting's "coming up" reminders after it was scheduled, moved, re-seated,
     cancelled or started (the services call it in their transaction)."""
-    return _sync_meeting_soon([meeting], now or timezone.now())
+    return _sync_meeting_soon([meeting], now or timezone.now(), refresh_text=True)
 
 
 def _date_moment(day: date) -> datetime:
@@ -974,7 +988,7 @@ def schedule_meeting_reminders(now: datetime | None = None) -> int:
     )
     if soon:
         with transaction.atomic():
-            created += _sync_meeting_soon(soon, now)
+            created += _sync_meeting_soon(soon, now, refresh_text=False)
 
     minutes_items = []
     for days in MINUTES_REMINDER_DAYS:
