@@ -164,6 +164,8 @@ def all_cases() -> list[Case]:
             get(person, f"/api/v1/requests/?estate={estate.pk}&page=10&page_size=20"),
             LIST_TARGET_MS,
         ),
+        Case("staff dashboard", get(person, "/api/v1/dashboard/"), DASHBOARD_TARGET_MS),
+        Case("street admin comparison", get(street_admin(), "/api/v1/dashboard/"), DASHBOARD_TARGET_MS),
         Case("request detail", get(person, f"/api/v1/requests/{request_id}/"), DETAIL_TARGET_MS),
         Case("projects list", get(person, f"/api/v1/projects/?estate={estate.pk}"), LIST_TARGET_MS),
         Case("estate detail (public)", get(None, f"/api/v1/estates/{estate.pk}/"), DETAIL_TARGET_MS),
@@ -193,5 +195,5 @@ def all_cases() -> list[Case]:
             )
         )
     cases.append(Case("reminder sweep (every minute)", sweep, SWEEP_TARGET_MS, rollback=True, setup=sweep_a_minute_ago))
-    cases.append(Case("reminder sweep (a day's catch-up)", catch_up, rollback=True))
+    cases.append(Case("reminder sweep (a day's catch-up)", catch_up, rollback=True, runs=5))
     return cases

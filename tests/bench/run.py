@@ -64,6 +64,7 @@ class Case:
     rollback: bool = False  # run inside a transaction rolled back each time
     raw: bool = True  # time the captured statements bare
     setup: Callable[[], None] | None = None  # run once (committed) before the case is measured
+    runs: int | None = None  # fewer runs for a case that takes seconds
 
 
 def _setup(argv: list[str]) -> argparse.Namespace:
@@ -199,6 +200,7 @@ def measure(case: Case, runs: int) -> Result:
     for _ in range(2):  # warm-up: sessions, caches and the planner's statistics
         _once(case)
     rows, statements, queries = _captured(case)
+    runs = min(runs, case.runs or runs)
     times = [_once(case) for _ in range(runs)]
     raw = _time_raw(statements, runs) if case.raw else []
     return Result(case.name, rows, queries, times, raw, case.target_ms)
@@ -248,6 +250,41 @@ def print_table(results: list[Result]) -> None:
         )
 
 
+# The bulk cases' targets: seconds and peak memory (MB) of their process.
+BULK_TARGETS = {"export": (20, 200), "import": (60, None)}
+
+
+def _bulk(name: str) -> dict[str, Any]:
+    """Run a bulk case in a child process (its peak memory is its own) and read its figures."""
+    import json
+    import subprocess
+
+    print(f"… bulk {name}", flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bulk", name], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bulk {name} failed:\n{done.stderr[-2000:]}")
+    return {"name": name, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def print_bulk(rows: list[dict[str, Any]]) -> None:
+    header = (
+        f"{'bulk case':<34} {'rows':>7} {'seconds':>8} {'MB file':>8} {'peak MB':>8} {'at start':>8} {'target':>12}"
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        seconds, memory = BULK_TARGETS[row["name"]]
+        target = f"≤{seconds} s" + (f", ≤{memory} MB" if memory else "")
+        ok = row["seconds"] <= seconds and (memory is None or row["peak_mb"] <= memory)
+        print(
+            f"{row['name']:<34} {row['rows']:>7} {row['seconds']:8.1f} {row['bytes'] / 2**20:8.1f} "
+            f"{row['peak_mb']:8.0f} {row['before_mb']:8.0f} {target:>12}{' ok' if ok else ' SLOW'}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _setup(sys.argv[1:] if argv is None else argv)
     _ensure_city(args.scale, args.meetings)
@@ -260,10 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     for case in chosen:
         print(f"… {case.name}", flush=True)
         results.append(measure(case, args.runs))
-        if case.name.startswith("reminder sweep"):
+        if case.name == "reminder sweep (every minute)":
             _rows, statements, _n = _captured(case)
             explain(statements, args.explain)
     print_table(results)
+    if not args.only or any("bulk".startswith(prefix) or prefix.startswith("bulk") for prefix in args.only):
+        print_bulk([_bulk(name) for name in ("export", "import")])
     slow = [r.name for r in results if r.target_ms is not None and r.p95 > r.target_ms]
     if slow:
         print(f"\nOver target: {', '.join(slow)}")
