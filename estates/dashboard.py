@@ -45,7 +45,7 @@ from rest_framework import serializers
 
 from governance.models import Meeting, PaymentVote, RatingRound, RatingSheet, ResidentRequest
 from governance.permissions import roles_of
-from governance.serializers.ratings import TrendPointSerializer, period_kind
+from governance.serializers.ratings import TrendPointSerializer, period_kind, trend_point
 from renovations.models import Project
 
 from .models import Community, Estate, Organisation
@@ -198,22 +198,7 @@ def _staff(user: User, now: datetime) -> dict[str, Any]:
             }
             for m in meetings
         ],
-        "grades": [
-            {
-                "round": r.pk,
-                "estate": r.estate_id,
-                "estate_name": r.estate.name,
-                "period": period_kind(r.period_start, r.period_end),
-                "period_start": r.period_start,
-                "period_end": r.period_end,
-                "committee_score": r.committee_score,
-                "residents_score": r.residents_score,
-                "score": r.score,
-                "grade": r.grade,
-                "grade_display": r.get_grade_display(),
-            }
-            for r in rounds
-        ],
+        "grades": [trend_point(r) for r in rounds],
     }
 
 

@@ -35,7 +35,7 @@ from ..serializers import (
     TrendQuerySerializer,
     TrendSerializer,
 )
-from ..serializers.ratings import period_kind
+from ..serializers.ratings import trend_point
 
 GRADE_DESCRIPTION = """Rating rounds (物业服务评定): each period (a month by default, or a quarter, set per
 estate), the members of an estate's committee score its property company on the criteria in use
@@ -220,22 +220,7 @@ class RatingRoundViewSet(
                 pk=query["company"],
             )
             rounds = rounds.filter(company=subject)
-        points = [
-            {
-                "round": r.pk,
-                "estate": r.estate_id,
-                "estate_name": r.estate.name,
-                "period": period_kind(r.period_start, r.period_end),
-                "period_start": r.period_start,
-                "period_end": r.period_end,
-                "committee_score": r.committee_score,
-                "residents_score": r.residents_score,
-                "score": r.score,
-                "grade": r.grade,
-                "grade_display": r.get_grade_display(),
-            }
-            for r in rounds.order_by("period_start", "estate__name", "id")
-        ]
+        points = [trend_point(r) for r in rounds.order_by("period_start", "estate__name", "id")]
         body = {"estate": query.get("estate"), "company": query.get("company"), "name": subject.name, "points": points}
         return Response(TrendSerializer(body).data)
 

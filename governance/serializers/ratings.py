@@ -42,6 +42,24 @@ def period_kind(start: date, end: date) -> str:
     return RatingPolicy.Period.MONTH if same_month else RatingPolicy.Period.QUARTER
 
 
+def trend_point(rating_round: RatingRound) -> dict[str, Any]:
+    """One published round as a point of a grade trend (TrendPointSerializer's shape)."""
+    r = rating_round
+    return {
+        "round": r.pk,
+        "estate": r.estate_id,
+        "estate_name": r.estate.name,
+        "period": period_kind(r.period_start, r.period_end),
+        "period_start": r.period_start,
+        "period_end": r.period_end,
+        "committee_score": r.committee_score,
+        "residents_score": r.residents_score,
+        "score": r.score,
+        "grade": r.grade,
+        "grade_display": r.get_grade_display(),
+    }
+
+
 def _is_live(rating_round: RatingRound) -> bool:
     return rating_round.status == RatingRound.Status.OPEN
 
