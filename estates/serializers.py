@@ -285,7 +285,7 @@ class MeSerializer(serializers.Serializer):
     name = serializers.CharField()
     full_name = serializers.CharField()
     phone = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text=_("Empty when the account has no e-mail address."))
     is_superuser = serializers.BooleanField()
     roles = RoleSerializer(many=True)
     scope = ScopeSerializer()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -83,5 +85,12 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             serializer.is_valid(raise_exception=True)
             pref = services.update_notification_preferences(by=request.user, **serializer.validated_data)
         else:
-            pref = services.notification_preferences_of(request.user)
+            pref = self.get_object()
         return Response(NotificationPreferenceSerializer(pref, context=context).data)
+
+    def get_object(self) -> Any:
+        # Without an id the object is the person's preferences: `preferences` itself, and DRF's
+        # OPTIONS (action "metadata") describing its PUT from the object it would change.
+        if "pk" not in self.kwargs:
+            return services.notification_preferences_of(self.request.user)
+        return super().get_object()

@@ -62,12 +62,21 @@ class RatingRoundFilter(django_filters.FilterSet):
     estate = django_filters.NumberFilter()
     company = django_filters.NumberFilter(label="Property company (id)")
     status = django_filters.MultipleChoiceFilter(choices=RatingRound.Status.choices, distinct=False)
-    year = django_filters.NumberFilter(field_name="period_start", lookup_expr="year", label="Year of the period")
+    year = django_filters.NumberFilter(method="filter_year", label="Year of the period")
     to_score = django_filters.BooleanFilter(method="filter_to_score", label="Open rounds I may score now")
 
     class Meta:
         model = RatingRound
         fields = ["estate", "company", "status", "year"]
+
+    def filter_year(self, queryset: QuerySet[RatingRound], name: str, value: Any) -> QuerySet[RatingRound]:
+        if value is None:
+            return queryset
+        year = int(value)
+        # A year the database cannot hold as a date (0, 10000) matches nothing rather than failing.
+        if not 1900 <= year <= 2100:
+            return queryset.none()
+        return queryset.filter(period_start__year=year)
 
     def filter_to_score(self, queryset: QuerySet[RatingRound], name: str, value: bool | None) -> QuerySet:
         if not value:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from estates.serializers import ChoiceLabelField
@@ -31,6 +34,14 @@ class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text=_("How many notifications were marked read."))
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "22:00"})
+class HourMinuteField(serializers.TimeField):
+    """A local time of day as HH:MM, in and out (the schema's `format: time` would want seconds)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
 class NotificationPreferenceSerializer(serializers.ModelSerializer):
     """How the user hears about reminders. PUT replaces all of it: quiet hours left out (or
     null) mean none, a language left out (or empty) means the site's."""
@@ -38,15 +49,13 @@ class NotificationPreferenceSerializer(serializers.ModelSerializer):
     email_enabled = serializers.BooleanField(
         help_text=_("Send reminders by e-mail as well (only when the account has an e-mail address).")
     )
-    quiet_start = serializers.TimeField(
-        format="%H:%M",
+    quiet_start = HourMinuteField(
         allow_null=True,
         required=False,
         default=None,
         help_text=_("Local time (HH:MM) from which e-mail waits; the in-app notification still arrives."),
     )
-    quiet_end = serializers.TimeField(
-        format="%H:%M",
+    quiet_end = HourMinuteField(
         allow_null=True,
         required=False,
         default=None,
