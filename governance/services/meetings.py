@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -41,6 +41,7 @@ from ..models import (
 from ..permissions import meetings as permissions
 from .notifications import (
     REQUEST_REMINDER_LOOKBACK,
+    days_with_moment_in,
     local_text,
     reminder_drafts,
     reminder_key,
@@ -810,8 +811,6 @@ MEETING_REMINDER_DAYS = (3, 1)
 MEETING_REMINDER_GRACE = timedelta(minutes=30)
 MINUTES_REMINDER_DAYS = (3, 7)
 ACTION_ITEM_SOON_DAYS = 2
-# Reminders about dates (an action item's due day) go out at this local time of day.
-REMINDER_HOUR = time(9, 0)
 MEETING_TYPE = Meeting._meta.label_lower
 
 
@@ -893,26 +892,6 @@ def plan_meeting_reminders(meeting: Meeting, *, now: datetime | None = None) -> 
     """Plan one meeting's "coming up" reminders after it was scheduled, moved, re-seated,
     cancelled or started (the services call it in their transaction)."""
     return _sync_meeting_soon([meeting], now or timezone.now(), refresh_text=True)
-
-
-def _date_moment(day: date) -> datetime:
-    """The local reminder time on a day, as an aware moment."""
-    return timezone.make_aware(datetime.combine(day, REMINDER_HOUR))
-
-
-def _days_with_moment_in(window_start: datetime, window_end: datetime, offset: int) -> dict[date, datetime]:
-    """The due days whose reminder moment (REMINDER_HOUR, `offset` days from the due day) lies
-    in (window_start, window_end], with that moment."""
-    first = timezone.localdate(window_start) - timedelta(days=offset + 1)
-    last = timezone.localdate(window_end) - timedelta(days=offset - 1)
-    found = {}
-    day = first
-    while day <= last:
-        moment = _date_moment(day + timedelta(days=offset))
-        if window_start < moment <= window_end:
-            found[day] = moment
-        day += timedelta(days=1)
-    return found
 
 
 def _render_minutes_due(meeting: Meeting, due: datetime, language: str) -> tuple[str, str]:
@@ -1007,8 +986,8 @@ def schedule_meeting_reminders(now: datetime | None = None) -> int:
                 minutes_items.append((meeting, meeting.ends_at + late, {meeting.organiser_id}))
     drafts = reminder_drafts(minutes_items, ReminderKind.MINUTES_DUE, _render_minutes_due, _meeting_url)
 
-    soon_days = _days_with_moment_in(window_start, now, -ACTION_ITEM_SOON_DAYS)
-    late_days = _days_with_moment_in(window_start, now, 1)
+    soon_days = days_with_moment_in(window_start, now, -ACTION_ITEM_SOON_DAYS)
+    late_days = days_with_moment_in(window_start, now, 1)
     items = list(
         ActionItem.objects.open()
         .filter(due_on__in=[*soon_days, *late_days])

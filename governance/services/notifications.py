@@ -43,7 +43,7 @@ import time as clock
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -74,6 +74,7 @@ from ..models import (
 __all__ = [
     "ReminderDraft",
     "cancel_reminders",
+    "days_with_moment_in",
     "deliver_due_reminders",
     "mark_all_notifications_read",
     "mark_notification_read",
@@ -598,6 +599,25 @@ REQUEST_REMINDER_LOOKBACK = timedelta(days=1)
 # (day 5 of the default 7).
 UNANSWERED_REMINDER_BEFORE_CLOSE = timedelta(days=2)
 REQUEST_TYPE = ResidentRequest._meta.label_lower
+
+
+# Reminders about a day (an action item's due day, a round's last day) go out at this local time.
+REMINDER_TIME = time(9, 0)
+
+
+def days_with_moment_in(window_start: datetime, window_end: datetime, offset: int) -> dict[date, datetime]:
+    """The days whose reminder moment (REMINDER_TIME, `offset` days from the day: -2 is two days
+    before) lies in (window_start, window_end], each with that moment."""
+    first = timezone.localdate(window_start) - timedelta(days=offset + 1)
+    last = timezone.localdate(window_end) - timedelta(days=offset - 1)
+    found = {}
+    day = first
+    while day <= last:
+        moment = timezone.make_aware(datetime.combine(day + timedelta(days=offset), REMINDER_TIME))
+        if window_start < moment <= window_end:
+            found[day] = moment
+        day += timedelta(days=1)
+    return found
 
 
 def local_text(moment: datetime) -> str:

@@ -28,7 +28,7 @@ so a published grade can always be explained.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict
 
@@ -56,6 +56,7 @@ from .notifications import (
     REQUEST_REMINDER_LOOKBACK,
     active_members,
     community_staff_by_community,
+    days_with_moment_in,
     reminder_drafts,
     schedule_reminders,
 )
@@ -534,10 +535,9 @@ def reopen_rating_round(
 
 # ---------------------------------------------------------------- reminders
 
-# Members who have not scored are reminded at this local hour, this many days before the
-# last day of scoring (so they still have three days, that one included).
+# Members who have not scored are reminded (at 9:00) this many days before the last day of
+# scoring, so that they still have three days, that one included.
 NOT_SCORED_REMINDER_DAYS = 2
-NOT_SCORED_REMINDER_HOUR = time(9, 0)
 
 
 def _round_url(rating_round: RatingRound) -> str:
@@ -633,13 +633,7 @@ def schedule_rating_reminders(now: datetime | None = None) -> int:
     Moments of the last day are caught up after downtime. Returns how many reminders were new."""
     now = now or timezone.now()
     window_start = now - REQUEST_REMINDER_LOOKBACK
-    due: dict[date, datetime] = {}
-    day = timezone.localdate(window_start)
-    while day <= timezone.localdate(now):
-        moment = timezone.make_aware(datetime.combine(day, NOT_SCORED_REMINDER_HOUR))
-        if window_start < moment <= now:
-            due[day + timedelta(days=NOT_SCORED_REMINDER_DAYS)] = moment
-        day += timedelta(days=1)
+    due = days_with_moment_in(window_start, now, -NOT_SCORED_REMINDER_DAYS)
     rounds = list(
         RatingRound.objects.filter(status=RoundStatus.OPEN, closes_on__in=list(due))
         .select_related("estate")
