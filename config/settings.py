@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs who was shown whose full phone number (PIPL), once per successful response.
+    "estates.privacy.ContactReadMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -163,6 +165,8 @@ REMINDER_SWEEP_TEST_DELAY_MS = env_int("REMINDER_SWEEP_TEST_DELAY_MS", 0)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+# PIPL: a request's contact number and location are cleared this many days after it ended.
+REQUEST_CONTACT_RETENTION_DAYS = env_int("REQUEST_CONTACT_RETENTION_DAYS", 730)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -259,7 +263,21 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "600/minute", "token": "20/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "120/minute",
+        "user": "600/minute",
+        "token": "20/minute",
+        "register": "10/hour",
+        # Filing requests (governance.throttling): per person, in the app and with Open311 keys
+        # together; and per address on Open311's POST, before its api_key is checked.
+        "filing": "30/hour",
+        # Community staff file for residents who phone or come to the office, paper forms in batches.
+        "filing_staff": "300/hour",
+        "filing_anon": "60/hour",
+    },
+    # The proxies in front of the site (the TLS proxy): a throttle counts the address the
+    # nearest one saw, never what a client writes into X-Forwarded-For (DRF's default trusts it all).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 1),
 }
 
 SPECTACULAR_SETTINGS = {

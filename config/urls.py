@@ -8,6 +8,8 @@ from rest_framework.routers import DefaultRouter
 
 from config import health
 from estates import api as estates_api
+from estates import privacy_views
+from estates import views as estates_views
 from governance import api as governance_api
 from renovations import api as renovations_api
 
@@ -39,7 +41,12 @@ router.register(f"{_project}/timeline", renovations_api.ProjectEventViewSet, bas
 
 api_v1 = [
     path("auth/token/", estates_api.TokenView.as_view(), name="token"),
+    path("auth/register/", estates_api.RegisterView.as_view(), name="register"),
     path("me/", estates_api.MeView.as_view(), name="me"),
+    path("me/privacy/", privacy_views.PrivacySummaryView.as_view(), name="me-privacy"),
+    path("me/contact-reads/", privacy_views.ContactReadListView.as_view(), name="me-contact-reads"),
+    path("me/data/", privacy_views.PersonalDataView.as_view(), name="me-data"),
+    path("me/erase/", privacy_views.EraseView.as_view(), name="me-erase"),
     path("dashboard/", estates_api.DashboardView.as_view(), name="dashboard"),
     path("", include(router.urls)),
 ]
@@ -57,6 +64,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/register/", estates_views.register, name="register"),
+    path("privacy/", estates_views.privacy_notice, name="privacy-notice"),
+    path("accounts/privacy/", privacy_views.my_privacy, name="my-privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("estates.urls")),
     path("", include("renovations.urls")),

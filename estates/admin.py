@@ -1,8 +1,25 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Building, Community, District, Estate, Household, Membership, Organisation, Street, Unit, User
+from .models import (
+    Building,
+    Community,
+    Consent,
+    ContactRead,
+    District,
+    Estate,
+    Household,
+    Membership,
+    Organisation,
+    Street,
+    Unit,
+    User,
+)
+from .privacy import note_contact_read
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,8 +33,9 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Huanxin"), {"fields": ("full_name", "phone", "is_demo")}),
+        (_("Huanxin"), {"fields": ("full_name", "phone", "is_demo", "erased_at")}),
     )
+    readonly_fields = ["erased_at"]
     list_display = ["username", "full_name", "masked_phone", "is_staff", "is_superuser", "is_demo"]
     search_fields = ["username", "full_name", "phone", "email"]
     inlines = [MembershipInline]
@@ -25,6 +43,44 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(description=_("phone number"))
     def masked_phone(self, user: User) -> str:
         return user.masked_phone
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # The form shows the whole phone number: that is a read for the log (estates.privacy).
+        if request.method == "GET" and object_id.isdigit():
+            note_contact_read(int(object_id))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that are evidence: shown, never written from the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "version", "given_at", "address"]
+    list_filter = ["kind", "version"]
+    search_fields = ["user__username", "user__full_name"]
+    list_select_related = ["user"]
+
+
+@admin.register(ContactRead)
+class ContactReadAdmin(ReadOnlyAdmin):
+    list_display = ["at", "reader", "person", "field", "path"]
+    list_filter = ["field"]
+    search_fields = ["reader__username", "person__username", "path"]
+    list_select_related = ["reader", "person"]
+    date_hierarchy = "at"
 
 
 @admin.register(District)

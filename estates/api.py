@@ -5,21 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, login
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
+from rest_framework.authentication import CSRFCheck
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import importing, services
+from . import accounts, importing, services
 from .dashboard import DashboardSerializer, dashboard_for
 from .errors import Conflict, NotAllowed
 from .models import Building, Community, Estate, Household, Membership, Organisation, Unit
@@ -34,6 +38,9 @@ from .serializers import (
     HouseholdSerializer,
     MeSerializer,
     OrganisationSerializer,
+    RegisteredSerializer,
+    RegisterSerializer,
+    ResidentAddSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
     UnitSerializer,
@@ -63,6 +70,58 @@ class TokenView(APIView):
             )
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+class SignedOut(BasePermission):
+    """Registration is for people without an account: a signed-in person is refused."""
+
+    message = _("You are already signed in. Sign out first to register another account.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return not (request.user and request.user.is_authenticated)
+
+
+def _from_own_page(request: Request) -> bool:
+    """Whether the request carries a session and passes Django's CSRF check, as a request from
+    one of our pages does. Only then is a new person signed in: another site could otherwise
+    sign a visitor in to an account of its own making."""
+    django_request = request._request
+    if not hasattr(django_request, "session"):
+        return False
+    check = CSRFCheck(lambda _request: None)  # type: ignore[arg-type]
+    check.process_request(django_request)
+    return check.process_view(django_request, None, (), {}) is None
+
+
+class RegisterView(APIView):
+    """Sign up: a person creates their own account, agreeing to the privacy notice (/privacy/)."""
+
+    permission_classes = [SignedOut]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
+    def post(self, request: Request) -> Response:
+        """Create an account with no role yet: the person then asks their community office to link
+        their household to it. `privacy_consent` must be true and `consent_version` the current
+        version of the notice; the agreement is recorded with the time and the client's address.
+        From the site's own page (a session and a valid CSRF token) the person is signed in too."""
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = accounts.register_person(
+            username=values["username"],
+            password=values["password"],
+            full_name=values["full_name"],
+            phone=values["phone"],
+            email=values["email"],
+            consent_version=values["consent_version"],
+            address=request._request.META.get("REMOTE_ADDR"),
+        )
+        if _from_own_page(request):
+            login(request._request, user, backend="estates.auth.HuanxinBackend")
+        body = {"id": user.pk, "username": user.username, "name": user.display_name}
+        return Response(RegisteredSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class MeView(APIView):
@@ -374,6 +433,48 @@ class HouseholdViewSet(RegistryViewSet):
 
     def perform_destroy(self, instance: Household) -> None:
         services.delete_household(instance, by=self.request.user)
+
+    def _managed(self, household: Household) -> None:
+        # Refuse before reading the body, so that only staff learn whether an account exists.
+        if not can_manage_estate(self.request.user, household.unit.building.estate_id):
+            raise NotAllowed(_("Only the community's staff can change who lives in this household."))
+
+    def _household_body(self, household: Household) -> dict[str, Any]:
+        fresh = self.get_queryset().get(pk=household.pk)
+        return HouseholdSerializer(fresh, context=self.get_serializer_context()).data
+
+    @extend_schema(request=ResidentAddSerializer, responses={200: HouseholdSerializer, 201: HouseholdSerializer})
+    @action(detail=True, methods=["post"], url_path="residents")
+    def add_resident(self, request: Request, pk: str | None = None) -> Response:
+        """Link a registered person, found by `username` or by `phone`, to this household as a
+        resident (`is_owner` for an owner). 201 with the household and its residents; 200 when the
+        person already lived here (only `is_owner` is updated). Community staff of the estate only."""
+        household = self.get_object()
+        self._managed(household)
+        data = ResidentAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = data.validated_data["person"]
+        already = household.residents.active().filter(user=person).exists()
+        accounts.add_resident(household, by=request.user, person=person, is_owner=data.validated_data["is_owner"])
+        return Response(
+            self._household_body(household), status=status.HTTP_200_OK if already else status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The person.")],
+        responses={200: HouseholdSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path=r"residents/(?P<user_id>\d+)/end")
+    def end_resident(self, request: Request, pk: str | None = None, user_id: str | None = None) -> Response:
+        """The person no longer lives here: their resident role ends today (it stays as history)
+        and they lose access to the household's private information. 404 when the person is not
+        a current resident. Community staff of the estate only."""
+        household = self.get_object()
+        self._managed(household)
+        membership = get_object_or_404(household.residents.active(), user_id=user_id)
+        services.end_membership(membership, by=request.user, on=timezone.localdate())
+        return Response(self._household_body(household))
 
 
 class OrganisationFilter(django_filters.FilterSet):

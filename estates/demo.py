@@ -35,6 +35,7 @@ from .models import (
     Unit,
     User,
 )
+from .privacy import record_consents
 
 DEMO_PASSWORD = "huanxin-demo"
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -457,6 +458,8 @@ def load_demo(*, force: bool = False) -> DemoSummary:
                 position=role.position,
                 is_owner=role.is_owner,
             )
+    # As if each had agreed to the privacy notice on joining (the page "my personal data" shows it).
+    record_consents(users.values())
 
     return DemoSummary(
         estates=len(estates),

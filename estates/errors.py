@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
@@ -56,4 +61,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(
             {"detail": _("This conflicts with a record that already exists.")}, status=status.HTTP_409_CONFLICT
         )
+    # Django stops reading a body that is too big or holds too many parts; say so in words.
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": _("What was sent is too large. Send smaller photos, or fewer at a time.")},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return Response({"detail": _("Too many files were sent at once.")}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, TooManyFieldsSent):
+        return Response({"detail": _("Too many fields were sent at once.")}, status=status.HTTP_400_BAD_REQUEST)
     return exception_handler(exc, context)

@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .scope import scope_of
@@ -64,6 +66,14 @@ class User(AbstractUser):
     is_demo = models.BooleanField(
         _("demo account"), default=False, help_text=_("Demo accounts can sign in only while DEBUG is on.")
     )
+    erased_at = models.DateTimeField(
+        _("erased at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the person's data was erased at their request; the account stays as a name-less placeholder."
+        ),
+    )
 
     objects = UserManager()
 
@@ -76,6 +86,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return str(_("Erased account"))
         return self.full_name or self.username
 
     @property
@@ -166,9 +178,26 @@ class EstateQuerySet(EstateScopedQuerySet):
         return self.all()
 
     def with_counts(self) -> EstateQuerySet:
+        """Buildings and households per estate, as correlated subqueries: computed for the rows
+        of the page only (a GROUP BY over the joins would count every household of the city
+        before the first row, and again for the list's count)."""
+        buildings = (
+            Building.objects.filter(estate=models.OuterRef("pk"))
+            .order_by()
+            .values("estate")
+            .annotate(n=models.Count("*"))
+            .values("n")
+        )
+        households = (
+            Household.objects.filter(unit__building__estate=models.OuterRef("pk"))
+            .order_by()
+            .values("unit__building__estate")
+            .annotate(n=models.Count("*"))
+            .values("n")
+        )
         return self.annotate(
-            building_count=models.Count("buildings", distinct=True),
-            household_count=models.Count("buildings__units__households", distinct=True),
+            building_count=Coalesce(models.Subquery(buildings), 0),
+            household_count=Coalesce(models.Subquery(households), 0),
         )
 
 
@@ -544,3 +573,63 @@ class Membership(models.Model):
     @property
     def scope_object(self) -> models.Model | None:
         return getattr(self, self.scope_field, None)
+
+
+class Consent(models.Model):
+    """A person's agreement to a version of the privacy notice (个人信息保护法 art. 14), kept
+    as the record of why their data may be processed."""
+
+    class Kind(models.TextChoices):
+        PRIVACY_NOTICE = "privacy_notice", _("Privacy notice")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("person"))
+    kind = models.CharField(_("what was agreed to"), max_length=20, choices=Kind.choices)
+    version = models.CharField(_("version"), max_length=20)
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "-given_at"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "version"], name="consent_once_per_version"),
+            models.CheckConstraint(condition=Q(kind__in=["privacy_notice"]), name="consent_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} {self.version}"
+
+
+class ContactRead(models.Model):
+    """Someone was shown a person's full contact details (PIPL: a log of who read whose phone
+    number, where and when). Written by `estates.privacy`, never edited."""
+
+    class Field(models.TextChoices):
+        PHONE = "phone", _("Phone number")
+        REQUEST_CONTACT = "request_contact", _("Contact number of a request")
+
+    reader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("read by"))
+    person = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="contact_reads", verbose_name=_("whose details")
+    )
+    field = models.CharField(_("what"), max_length=20, choices=Field.choices)
+    path = models.CharField(_("where"), max_length=200, help_text=_("The page or API address, without its query."))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("contact details read")
+        verbose_name_plural = _("contact details read")
+        indexes = [
+            models.Index(fields=["person", "-at"], name="contact_read_person"),
+            models.Index(fields=["reader", "-at"], name="contact_read_reader"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(field__in=["phone", "request_contact"]), name="contact_read_field_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reader} → {self.person} ({self.get_field_display()})"

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Building, Community, Estate, Household, Membership, Organisation, Unit, User
+from .models import Building, Community, Estate, Household, Membership, Organisation, Unit, User, phone_validator
+from .privacy import note_contact_read
 from .scope import Scope, scope_of
 
 
@@ -44,7 +45,12 @@ class PersonSerializer(serializers.Serializer):
 
 
 def person_data(user: User, *, show_phone: bool) -> dict[str, Any]:
-    return {"id": user.pk, "name": user.display_name, "phone": user.phone if show_phone else user.masked_phone}
+    """A person for others: the whole phone number only where the viewer needs it, and then
+    noted for the log of contact reads (estates.privacy)."""
+    if show_phone and user.phone:
+        note_contact_read(user.pk)
+        return {"id": user.pk, "name": user.display_name, "phone": user.phone}
+    return {"id": user.pk, "name": user.display_name, "phone": user.masked_phone}
 
 
 class CommunitySerializer(serializers.ModelSerializer):
@@ -332,3 +338,73 @@ class HouseholdImportResultSerializer(serializers.Serializer):
     ignored_columns = serializers.ListField(
         child=serializers.CharField(), help_text=_("Columns of the file that were not imported.")
     )
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.CharField(
+        max_length=150, help_text=_("Letters, digits and @ . + - _ only; the community office links the account by it.")
+    )
+    password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
+    password_confirm = serializers.CharField(
+        required=False,
+        write_only=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text=_("The password again; when given, it must be the same."),
+    )
+    full_name = serializers.CharField(max_length=60)
+    phone = serializers.CharField(max_length=20, validators=[phone_validator])
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    privacy_consent = serializers.BooleanField(
+        required=False, default=False, help_text=_("Must be true: the person agrees to the privacy notice (/privacy/).")
+    )
+    consent_version = serializers.CharField(
+        max_length=20, help_text=_("The version of the privacy notice the person read; it must be the current one.")
+    )
+
+    def validate_privacy_consent(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(_("You need to agree to the privacy notice to register."))
+        return value
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if "password_confirm" in data and data["password_confirm"] != data["password"]:
+            raise serializers.ValidationError({"password_confirm": [_("The two passwords are not the same.")]})
+        return data
+
+
+class RegisteredSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+
+
+class ResidentAddSerializer(serializers.Serializer):
+    """Who to link to the household: a registered person, found by username or by phone number."""
+
+    username = serializers.CharField(required=False, allow_blank=True, help_text=_("The person's username."))
+    phone = serializers.CharField(
+        required=False, allow_blank=True, help_text=_("Or the phone number the person registered with.")
+    )
+    is_owner = serializers.BooleanField(default=False, help_text=_("The person owns the flat."))
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        username, phone = data.get("username", ""), data.get("phone", "")
+        if bool(username) == bool(phone):
+            raise serializers.ValidationError(_("Give the person's username or their phone number, one of the two."))
+        if username:
+            people = list(User.objects.filter(username=username)) or list(
+                User.objects.filter(username__iexact=username)[:2]
+            )
+            if len(people) != 1:
+                raise serializers.ValidationError({"username": [_("No one has registered with this username.")]})
+        else:
+            people = list(User.objects.filter(phone=phone, is_active=True, erased_at__isnull=True)[:2])
+            if not people:
+                raise serializers.ValidationError({"phone": [_("No one has registered with this phone number.")]})
+            if len(people) > 1:
+                raise serializers.ValidationError(
+                    {"phone": [_("Several people registered with this phone number; give the username instead.")]}
+                )
+        data["person"] = people[0]
+        return data

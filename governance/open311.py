@@ -39,19 +39,24 @@ How the estate's requests map onto GeoReport v2:
   user files for themself through `services.file_request`, the one way requests are made, so
   only a resident of the estate can file. The estate is `address_id` (an estate id), or the
   user's only estate. The place is `address_string` as a public place of the estate, else the
-  resident's own household (shown publicly as its building and unit). `first_name`, `last_name`,
-  `email`, `phone`, `device_id`, `account_id` and `attribute[…]` are ignored: the key says who
-  files. `media_url` is not fetched (the reply's `service_notice` says so); photos are added in
-  the app. The reply's `account_id` is the user's id.
+  resident's own household (shown publicly as its building and unit). A `phone` that is a
+  Chinese mobile or landline number is kept as the request's contact number; otherwise (the
+  specification's own example is 111111111) the resident's number is used and the reply's
+  `service_notice` says so. `first_name`, `last_name`, `email`, `device_id`, `account_id` and
+  `attribute[…]` are ignored: the key says who files. `media_url` is not fetched (the
+  `service_notice` says so); photos are added in the app. The reply's `account_id` is the
+  user's id.
 - errors: <errors><error><code/><description/></error></errors> (a JSON list of {code,
   description}) with the HTTP status as the code: 403 for a missing or unknown api_key when
   filing (or a user who may not file there) and for an unknown api_key when reading, 404 for
-  an unknown resource, service_code or jurisdiction_id, 400 for any other bad input.
+  an unknown resource, service_code or jurisdiction_id, 400 for any other bad input, 429 with a
+  Retry-After header for filing too often (per address, then per person: governance.throttling).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -61,6 +66,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
@@ -70,13 +76,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.throttling import SimpleRateThrottle
 
 from estates.errors import DomainError, NotAllowed
-from estates.models import Estate, Household, User, mask_phone
+from estates.models import Estate, Household, User, mask_phone, phone_validator
 from estates.scope import scope_of
 
 from . import services
 from .models import ApiKey, RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
+from .throttling import FilingAddressThrottle, FilingThrottle, too_many_filings
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this module's answers last changed shape (discovery's `changeset`).
@@ -119,6 +127,7 @@ FIELD_NAMES = {
     "public_place": "address_string",
     "household": "address_id",
     "place_kind": "address_id",
+    "contact_phone": "phone",
 }
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Runs of digits (with spaces or dashes between) long enough to be a phone or ID number.
@@ -522,11 +531,34 @@ def _estate_for(user: User, address_id: str) -> Estate:
     return Estate.objects.get(pk=estates[0])
 
 
-def _file(post: Any) -> tuple[ResidentRequest, User]:
+def _check_rate(request: HttpRequest, throttle: SimpleRateThrottle) -> None:
+    """429, in the specification's error format with a Retry-After header, once the throttle refuses."""
+    if throttle.allow_request(request, None):
+        return
+    wait = throttle.wait()
+    headers = {"Retry-After": str(math.ceil(wait))} if wait is not None else {}
+    raise Open311Error(429, too_many_filings(wait), headers=headers)
+
+
+def _callable_phone(post: Any) -> str:
+    """The `phone` sent, if it is a number we can call; empty (the resident's own) otherwise."""
+    phone = (post.get("phone") or "").strip().replace(" ", "")
+    try:
+        phone_validator(phone)
+    except ValidationError:
+        return ""
+    return phone
+
+
+def _file(request: HttpRequest) -> tuple[ResidentRequest, User]:
+    post = request.POST
+    # Per address before the key is looked at (no key guessing), then per person with the app's filings.
+    _check_rate(request, FilingAddressThrottle())
     key = authenticate_api_key((post.get("api_key") or "").strip())
     if key is None:
         raise Open311Error(403, _("Missing or invalid api_key -- can't proceed with create_request."))
     user = key.user
+    _check_rate(request, FilingThrottle(filer=user))
     field = {name: (post.get(name) or "").strip() for name in ("service_code", "lat", "long", "address_string")}
     address_id, description = (post.get("address_id") or "").strip(), (post.get("description") or "").strip()
     problems: list[str] = []
@@ -572,6 +604,7 @@ def _file(post: Any) -> tuple[ResidentRequest, User]:
             description=description,
             latitude=latitude,
             longitude=longitude,
+            contact_phone=_callable_phone(post),
             **place,
         )
     except DomainError as error:
@@ -631,10 +664,12 @@ def service_definition(request: HttpRequest, code: str) -> tuple[str, Any]:
 def request_list(request: HttpRequest) -> tuple[str, Any] | tuple[str, Any, int]:
     """GET: requests, newest first, by the specification's filters. POST: file one with an api_key."""
     if request.method == "POST":
-        created, user = _file(request.POST)
+        created, user = _file(request)
         notice = _service_notice(created.category)
         if (request.POST.get("media_url") or "").strip():
             notice = f"{notice} {_('The media_url was not stored: add photos to the request in the app.')}"
+        if (request.POST.get("phone") or "").strip() and not _callable_phone(request.POST):
+            notice = f"{notice} {_('The phone is not a number we can call, so the resident’s own number is used.')}"
         return "service_requests", [{"service_request_id": created.pk, "service_notice": notice, "account_id": user.pk}]
     number, per_page = _page(request.GET)
     rows = _search(request.GET).order_by("-created_at", "-id")[(number - 1) * per_page : number * per_page]

@@ -97,3 +97,10 @@ def schedule_meeting_reminders() -> int:
 def schedule_rating_reminders() -> int:
     """Remind committee members who have not scored an open rating round, three days before it closes."""
     return services.schedule_rating_reminders()
+
+
+@shared_task(ignore_result=True)
+def clear_old_contact_details() -> int:
+    from .privacy import clear_old_contact_details as clear
+
+    return clear()

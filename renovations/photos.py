@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.db.models import Model
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
@@ -139,6 +140,21 @@ def make_thumbnail(source: IO[bytes], *, max_size: int = 480) -> ContentFile:
         small.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
         name = "thumbnail.jpg"
     return ContentFile(buffer.getvalue(), name=name)
+
+
+def delete_files(files: Iterable[FieldFile]) -> None:
+    """Remove stored files whose rows were not saved (a failed insert; the transaction rolls back).
+
+    Called while that error propagates: a file that cannot be removed is logged, never raised
+    over the error that matters.
+    """
+    for file in files:
+        if not file:
+            continue
+        try:
+            file.delete(save=False)
+        except Exception:
+            logger.exception("Could not remove %s after a failed upload", file.name)
 
 
 def dated_upload_path(prefix: str, extension: str, *, today: date | None = None) -> str:

@@ -37,6 +37,8 @@ PAGES: list[SitePage] = [
     # What a visitor sees.
     SitePage("home-public", None, "/"),
     SitePage("login", None, "/accounts/login/"),
+    SitePage("register", None, "/accounts/register/"),
+    SitePage("privacy-notice", None, "/privacy/"),
     SitePage("estate-list", None, "/estates/"),
     SitePage("estate-detail", None, "/estates/{estate}/"),
     SitePage("project-list-public", None, "/projects/"),
@@ -57,6 +59,7 @@ PAGES: list[SitePage] = [
     SitePage("dispute-detail", "resident", "/disputes/{dispute}/"),
     SitePage("notification-list", "resident", "/notifications/"),
     SitePage("notification-preferences", "resident", "/notifications/preferences/"),
+    SitePage("my-privacy", "resident", "/accounts/privacy/"),
     # The property company.
     SitePage("dashboard-property", "property_staff", "/"),
     SitePage("request-queue", "property_staff", "/requests/queue/"),

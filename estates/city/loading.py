@@ -223,6 +223,8 @@ COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
             "longitude",
             "created_at",
             "updated_at",
+            "contact_phone",
+            "contact_cleared_at",
         ),
     ),
     "requestevent": (

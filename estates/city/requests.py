@@ -10,6 +10,7 @@ from bisect import bisect
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from estates.errors import Conflict
@@ -122,6 +123,8 @@ def generate(city: City) -> None:
     not_taken_label = str(ResidentRequest.EscalationReason.NOT_TAKEN.label)
     overdue_label = str(ResidentRequest.EscalationReason.OVERDUE.label)
     due_statuses = ("accepted", "routed", "in_progress")
+    final_statuses = ResidentRequest.FINAL_STATUSES
+    retention_cutoff = now - settings.REQUEST_CONTACT_RETENTION_DAYS * DAY
     rand = rng.random
 
     def one_of(values: Any) -> Any:
@@ -290,6 +293,13 @@ def generate(city: City) -> None:
                     position -= 1
                 timeline.insert(position, (escalated_at, "escalated", status_then, status_then, label, None))
             status = story.status
+            # The call-back number, as the retention job leaves it: cleared once the request
+            # has been over for longer than the retention period (estates.privacy).
+            ended = timeline[-1][0]
+            if status in final_statuses and ended < retention_cutoff:
+                contact, contact_cleared = "", ts(retention_cutoff)
+            else:
+                contact, contact_cleared = f"13{(request_id * 7919) % 10**9:09d}", NULL
 
             requests.add_line(
                 f"{request_id}\t{estate.id}\t{category_id}\t{place}\t{NULL if household is None else household}\t"
@@ -303,7 +313,7 @@ def generate(city: City) -> None:
                 f"{NULL if decided_by is None else decided_by}\t{opt(resolved_at)}\t{resolution_note}\t"
                 f"{opt(closed_at)}\t{NULL if rating is None else rating}\t{rating_comment}\t{opt(confirmed_at)}\t"
                 f"{reopen_count}\t{opt(escalated_at)}\t{reason}\t\t{NULL}\t{NULL}\t{ts(filed)}\t"
-                f"{ts(timeline[-1][0])}\n"
+                f"{ts(timeline[-1][0])}\t{contact}\t{contact_cleared}\n"
             )
             for at, action, from_status, to_status, note, by in timeline:
                 event_id += 1

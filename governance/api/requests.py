@@ -19,6 +19,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from estates.errors import NotAllowed
 from estates.models import Estate, Organisation
@@ -47,6 +48,7 @@ from ..serializers import (
     ResidentRequestSerializer,
     RouteSerializer,
 )
+from ..throttling import FilingThrottle, FilingThrottled
 
 Status = ResidentRequest.Status
 
@@ -124,6 +126,18 @@ class ResidentRequestViewSet(
             requests = requests.annotate(viewer_has_voted=Exists(votes))
         return requests
 
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Filing is counted per person, with the person's Open311 filings; reading and the
+        # workflow steps are not.
+        if self.action == "create":
+            return [*super().get_throttles(), FilingThrottle()]
+        return super().get_throttles()
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        if self.action == "create":
+            raise FilingThrottled(wait)
+        super().throttled(request, wait)
+
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": self._now()}
 
@@ -148,7 +162,10 @@ class ResidentRequestViewSet(
 
     @extend_schema(
         request={"multipart/form-data": RequestCreateSerializer, "application/json": RequestCreateSerializer},
-        responses={201: ResidentRequestSerializer},
+        responses={
+            201: ResidentRequestSerializer,
+            429: OpenApiResponse(description="Too many filings in a short time; the Retry-After header says when."),
+        },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """File a request: a resident for their household or estate; community staff for a resident

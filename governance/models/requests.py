@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from estates.models import Building, Estate, Household, Organisation, Unit
+from estates.models import Building, Estate, Household, Organisation, Unit, phone_validator
 from renovations.photos import photo_upload_to
 
 if TYPE_CHECKING:
@@ -249,6 +249,19 @@ class ResidentRequest(models.Model):
         help_text=_("The resident the request is for: the filer, or the resident staff filed it for."),
     )
     is_filed_by_staff = models.BooleanField(_("filed by staff"), default=False)
+    contact_phone = models.CharField(
+        _("contact number"),
+        max_length=20,
+        blank=True,
+        validators=[phone_validator],
+        help_text=_("Where the resident can be reached about this request; cleared a while after it has ended."),
+    )
+    contact_cleared_at = models.DateTimeField(
+        _("contact details cleared at"),
+        null=True,
+        blank=True,
+        help_text=_("When the retention job cleared the contact number and the location."),
+    )
 
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -341,6 +354,12 @@ class ResidentRequest(models.Model):
                 fields=["due_at"],
                 condition=Q(status__in=["accepted", "routed", "in_progress"]),
                 name="request_open_due",
+            ),
+            # The retention job: ended requests that still hold contact details, by their last change.
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(status__in=["closed", "withdrawn", "rejected"], contact_cleared_at__isnull=True),
+                name="request_contact_retention",
             ),
         ]
         constraints = [

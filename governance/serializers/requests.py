@@ -2,8 +2,10 @@
 
 Privacy (PIPL): the resident's (and the filer's) name and phone appear only to the
 community's staff, to the staff of the company that took the request, and to the resident;
-everyone else gets null. The resident's phone is whole for those who see it (they must be
-able to call); other people's phones are whole only where `can_view_contact` allows.
+everyone else gets null. The resident's phone and the request's contact number are whole
+for those who see them on a request's own page (they must be able to call), masked in lists,
+and each whole number shown is logged (estates.privacy); other people's phones are whole only
+where `can_view_contact` allows.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from estates.models import Building, Estate, Household, Unit, User
+from estates.models import Building, ContactRead, Estate, Household, Unit, User, mask_phone, phone_validator
 from estates.permissions import can_view_contact
+from estates.privacy import note_contact_read
 from estates.serializers import ChoiceLabelField, PersonSerializer, person_data
 
 from .. import permissions
@@ -29,10 +32,12 @@ def _user(serializer: serializers.Serializer) -> Any:
     return getattr(request, "user", None)
 
 
-def _person(viewer: Any, person: User | None, *, estate_id: int) -> dict[str, Any] | None:
+def _person(viewer: Any, person: User | None, *, estate_id: int, listing: bool = False) -> dict[str, Any] | None:
+    """A person for the viewer; in a list every phone is masked (nobody calls from a list)."""
     if person is None:
         return None
-    return person_data(person, show_phone=can_view_contact(viewer, person, estate_ids={estate_id}))
+    show = not listing and can_view_contact(viewer, person, estate_ids={estate_id})
+    return person_data(person, show_phone=show)
 
 
 class RequestCategorySerializer(serializers.ModelSerializer):
@@ -61,6 +66,7 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
     status_display = ChoiceLabelField(source="status")
     resident = serializers.SerializerMethodField()
     filed_by = serializers.SerializerMethodField()
+    contact_phone = serializers.SerializerMethodField()
     accepted_by = serializers.SerializerMethodField()
     accepted_by_organisation_name = serializers.SerializerMethodField()
     is_overdue = serializers.SerializerMethodField()
@@ -94,6 +100,8 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
             "resident",
             "filed_by",
             "is_filed_by_staff",
+            "contact_phone",
+            "contact_cleared_at",
             "accepted_by",
             "accepted_by_organisation",
             "accepted_by_organisation_name",
@@ -129,25 +137,57 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(PersonSerializer(allow_null=True, help_text=_("Null unless the viewer may see it.")))
+    def _listing(self) -> bool:
+        view = self.context.get("view")
+        return getattr(view, "action", None) == "list"
+
+    @extend_schema_field(
+        PersonSerializer(
+            allow_null=True, help_text=_("Null unless the viewer may see it; the phone is masked in lists.")
+        )
+    )
     def get_resident(self, obj: ResidentRequest) -> dict[str, Any] | None:
         viewer = _user(self)
         if not permissions.can_see_people(viewer, obj) or obj.on_behalf_of is None:
             return None
         # Whoever may see the resident at all is someone who has to reach them: the
-        # community's staff or the company that took the request (PIPL: purpose-bound).
-        return person_data(obj.on_behalf_of, show_phone=True)
+        # community's staff or the company that took the request (PIPL: purpose-bound). A list
+        # does not need the number, a request's own page does.
+        return person_data(obj.on_behalf_of, show_phone=not self._listing())
 
-    @extend_schema_field(PersonSerializer(allow_null=True, help_text=_("Null unless the viewer may see it.")))
+    @extend_schema_field(
+        PersonSerializer(
+            allow_null=True, help_text=_("Null unless the viewer may see it; the phone is masked in lists.")
+        )
+    )
     def get_filed_by(self, obj: ResidentRequest) -> dict[str, Any] | None:
         viewer = _user(self)
         if not permissions.can_see_people(viewer, obj) or obj.filed_by is None:
             return None
-        return person_data(obj.filed_by, show_phone=True)
+        return person_data(obj.filed_by, show_phone=not self._listing())
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text=_(
+                "The number to call about this request: null unless the viewer may see the resident, masked in "
+                "lists, empty once cleared by the retention job."
+            ),
+        )
+    )
+    def get_contact_phone(self, obj: ResidentRequest) -> str | None:
+        viewer = _user(self)
+        if not permissions.can_see_people(viewer, obj):
+            return None
+        if self._listing():
+            return mask_phone(obj.contact_phone)
+        if obj.contact_phone:
+            note_contact_read(obj.on_behalf_of_id, ContactRead.Field.REQUEST_CONTACT)
+        return obj.contact_phone
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_accepted_by(self, obj: ResidentRequest) -> dict[str, Any] | None:
-        return _person(_user(self), obj.accepted_by, estate_id=obj.estate_id)
+        return _person(_user(self), obj.accepted_by, estate_id=obj.estate_id, listing=self._listing())
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_accepted_by_organisation_name(self, obj: ResidentRequest) -> str | None:
@@ -156,7 +196,7 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_payment_decided_by(self, obj: ResidentRequest) -> dict[str, Any] | None:
-        return _person(_user(self), obj.payment_decided_by, estate_id=obj.estate_id)
+        return _person(_user(self), obj.payment_decided_by, estate_id=obj.estate_id, listing=self._listing())
 
     def get_is_overdue(self, obj: ResidentRequest) -> bool:
         return obj.is_overdue(self.context.get("now"))
@@ -191,7 +231,8 @@ class RequestEventSerializer(serializers.ModelSerializer):
         private = event.by_id in (request.on_behalf_of_id, request.filed_by_id)
         if private and not permissions.can_see_people(viewer, request):
             return None
-        return _person(viewer, event.by, estate_id=request.estate_id)
+        # The numbers to call are on the request itself; its history masks them.
+        return _person(viewer, event.by, estate_id=request.estate_id, listing=True)
 
     def get_is_system(self, event: RequestEvent) -> bool:
         return event.by_id is None
@@ -229,6 +270,13 @@ class RequestCreateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text=_("Staff only: the resident this request is filed for."),
+    )
+    contact_phone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        validators=[phone_validator],
+        help_text=_("The number to call about this request; by default the resident's own."),
     )
     latitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=Decimal(-90), max_value=Decimal(90), required=False, allow_null=True

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from estates.errors import Conflict, Invalid, NotAllowed
 from estates.models import Community, Estate
-from renovations.photos import PhotoRejected, clean_photo, make_thumbnail
+from renovations.photos import PhotoRejected, clean_photo, delete_files, make_thumbnail
 
 from ..models import Notice, NoticeImage
 from ..permissions import notices as permissions
@@ -217,10 +217,15 @@ def add_notice_image(notice: Notice, *, by: Person, upload: IO[bytes], caption: 
     notice = _lock(notice)
     if notice.images.count() >= MAX_NOTICE_IMAGES:
         raise Invalid(_("A notice has at most %(count)s images.") % {"count": MAX_NOTICE_IMAGES}, field="image")
-    image = NoticeImage(notice=notice, width=photo.width, height=photo.height, caption=caption, uploaded_by=by)
-    image.image.save(f"image.{photo.extension}", photo.content, save=False)
-    image.save()
     notice.save(update_fields=["updated_at"])
+    image = NoticeImage(notice=notice, width=photo.width, height=photo.height, caption=caption, uploaded_by=by)
+    # Stored last: nothing can fail after the file is written but the insert (undone here) and the commit.
+    image.image.save(f"image.{photo.extension}", photo.content, save=False)
+    try:
+        image.save()
+    except BaseException:
+        delete_files([image.image])
+        raise
     transaction.on_commit(lambda: _enqueue_thumbnail(image.pk))
     return image
 

@@ -15,17 +15,19 @@ from functools import reduce
 from operator import or_
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from estates.errors import Conflict, Invalid, NotAllowed
-from estates.models import Building, Estate, Household, Membership, Organisation, Unit, User
+from estates.models import Building, Estate, Household, Membership, Organisation, Unit, User, phone_validator
 from estates.scope import scope_of
-from renovations.photos import CleanPhoto, PhotoRejected, clean_photo, make_thumbnail
+from renovations.photos import CleanPhoto, PhotoRejected, clean_photo, delete_files, make_thumbnail
 
 from .. import permissions
+from ..figures import count_rating
 from ..models import EstatePolicy, PaymentVote, RequestCategory, RequestEvent, RequestPhoto, ResidentRequest
 
 Person = Any  # User or AnonymousUser
@@ -118,7 +120,11 @@ def _clean_photos(uploads: Iterable[IO[bytes]], *, field: str = "photos") -> lis
 def _store_photo(request: ResidentRequest, photo: CleanPhoto, *, by: Person, at: datetime) -> RequestPhoto:
     stored = RequestPhoto(request=request, width=photo.width, height=photo.height, uploaded_by=by, uploaded_at=at)
     stored.image.save(f"photo.{photo.extension}", photo.content, save=False)
-    stored.save()
+    try:
+        stored.save()
+    except BaseException:
+        delete_files([stored.image])
+        raise
     transaction.on_commit(lambda: _enqueue_thumbnail(stored.pk))
     return stored
 
@@ -149,6 +155,7 @@ def file_request(
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     photos: Sequence[IO[bytes]] = (),
+    contact_phone: str = "",
 ) -> ResidentRequest:
     """File a request (点单): a resident for their own household or estate, or community staff
     on behalf of a resident of the estate (both people are recorded). Up to six photos; if one
@@ -183,6 +190,8 @@ def file_request(
         public_place=public_place,
     )
     latitude, longitude = _coordinate(latitude, "latitude", 90), _coordinate(longitude, "longitude", 180)
+    resident = on_behalf_of if for_someone_else else by
+    contact_phone = _contact_phone(contact_phone, default=resident.phone)
     photos = list(photos)
     if len(photos) > MAX_PHOTOS_AT_FILING:
         raise Invalid(_("At most %(count)s photos with a request.") % {"count": MAX_PHOTOS_AT_FILING}, field="photos")
@@ -196,8 +205,9 @@ def file_request(
         description=description,
         urgency=urgency,
         filed_by=by,
-        on_behalf_of=on_behalf_of if for_someone_else else by,
+        on_behalf_of=resident,
         is_filed_by_staff=for_someone_else,
+        contact_phone=contact_phone,
         latitude=latitude,
         longitude=longitude,
         created_at=now,
@@ -205,9 +215,27 @@ def file_request(
         **place,
     )
     _event(request, Action.FILED, by=by, from_status="", at=now)
-    for photo in cleaned:
-        _store_photo(request, photo, by=by, at=now)
+    stored: list[RequestPhoto] = []
+    try:
+        for photo in cleaned:
+            stored.append(_store_photo(request, photo, by=by, at=now))
+    except BaseException:
+        # The rows go with the transaction; the files of the photos stored before go with them.
+        delete_files(row.image for row in stored)
+        raise
     return request
+
+
+def _contact_phone(value: str | None, *, default: str) -> str:
+    """The number to call about a request: the one given, else the resident's own."""
+    value = (value or "").strip().replace(" ", "")
+    if not value:
+        return default
+    try:
+        phone_validator(value)
+    except ValidationError as error:
+        raise Invalid(error.messages[0], field="contact_phone") from error
+    return value
 
 
 def _coordinate(value: Any, field: str, limit: int) -> Decimal | None:
@@ -281,9 +309,9 @@ def add_request_photo(request: ResidentRequest, *, by: Person, upload: IO[bytes]
     if request.photos.count() >= MAX_PHOTOS_PER_REQUEST:
         raise Invalid(_("A request has at most %(count)s photos.") % {"count": MAX_PHOTOS_PER_REQUEST}, field="photos")
     now = timezone.now()
-    stored = _store_photo(request, photo, by=by, at=now)
     _event(request, Action.PHOTO_ADDED, by=by, from_status=request.status, at=now)
-    return stored
+    # Stored last: nothing can fail after the file is written but the commit.
+    return _store_photo(request, photo, by=by, at=now)
 
 
 def make_request_photo_thumbnail(photo_id: int) -> RequestPhoto | None:
@@ -567,6 +595,7 @@ def confirm_request(request: ResidentRequest, *, by: Person, rating: int, commen
         note=f"{'★' * rating} {comment}".strip(),
         fields=["rating", "rating_comment", "confirmed_at", "closed_at"],
     )
+    count_rating(request.estate_id, rating)
     return request
 
 

@@ -1,5 +1,6 @@
 // Staff's page for one estate's registry (/registry/estates/{id}/): the estate's fields,
-// its buildings, the units and households of a chosen building, and its organisations.
+// its buildings, the units and households of a chosen building with their residents (linked
+// by username or phone, or ended when they move out), and its organisations.
 // Every change goes through the API; on an error the form keeps what was typed.
 import { apiGet, apiGetAll, apiSend } from "./api.js";
 import {
@@ -244,7 +245,8 @@ async function loadUnits() {
   }
 }
 
-function residentsList(residents) {
+function residentsList(household) {
+  const residents = household.residents;
   if (residents.length === 0) return h("span", { class: "muted" }, text("t-no-residents"));
   return h(
     "ul",
@@ -252,11 +254,23 @@ function residentsList(residents) {
     residents.map((person) =>
       h(
         "li",
-        {},
+        { dataset: { personId: person.id } },
         person.name,
         " ",
         h("span", { class: "phone" }, person.phone),
         person.is_owner ? [" ", h("span", { class: "badge" }, text("t-owner"))] : null,
+        " ",
+        h(
+          "button",
+          {
+            type: "button",
+            class: "button button--small",
+            dataset: { action: "end-resident" },
+            "aria-label": labelled(text("t-end-resident"), person.name),
+            onclick: () => endResident(household, person),
+          },
+          text("t-end-resident"),
+        ),
       ),
     ),
   );
@@ -269,13 +283,24 @@ function householdRow(household) {
     h("th", { scope: "row" }, household.room),
     h("td", { class: "num", "data-label": text("t-col-floor") }, household.floor),
     h("td", { class: "num", "data-label": text("t-col-area") }, household.floor_area),
-    h("td", { "data-label": text("t-col-residents") }, residentsList(household.residents)),
+    h("td", { "data-label": text("t-col-residents") }, residentsList(household)),
     h(
       "td",
       {},
       h(
         "div",
         { class: "row-actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "button",
+            dataset: { action: "add-resident" },
+            "aria-label": labelled(text("t-add-resident"), household.label),
+            onclick: () => addResident(household),
+          },
+          text("t-add-resident"),
+        ),
         h(
           "button",
           {
@@ -384,7 +409,40 @@ async function deleteHousehold(household) {
   }
 }
 
-for (const dialog of [buildingDialog, householdDialog]) {
+/* ---------- Residents of a household ---------- */
+
+const residentDialog = document.getElementById("resident-dialog");
+const residentForm = document.getElementById("resident-add-form");
+
+function addResident(household) {
+  residentForm.reset();
+  clearErrors(residentForm);
+  residentForm.querySelector("[data-household-label]").textContent = household.label;
+  state.household = household;
+  residentDialog.showModal();
+}
+
+onSubmit(residentForm, async (values) => {
+  await apiSend("POST", `households/${state.household.id}/residents/`, values);
+  residentDialog.close();
+  sectionError(panel, null);
+  await loadUnits();
+  announce(unitAddForm, text("t-resident-added"));
+});
+
+async function endResident(household, person) {
+  if (!window.confirm(fill(text("t-confirm-end-resident"), { name: person.name, household: household.label }))) return;
+  try {
+    await apiSend("POST", `households/${household.id}/residents/${person.id}/end/`);
+    sectionError(panel, null);
+    await loadUnits();
+    announce(unitAddForm, text("t-saved"));
+  } catch (error) {
+    sectionError(panel, error);
+  }
+}
+
+for (const dialog of [buildingDialog, householdDialog, residentDialog]) {
   dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
 }
 

@@ -58,6 +58,8 @@ function renderFacts(request) {
   setRow("created_at", formatWhen(request.created_at));
   setRow("resident", person(request.resident));
   setRow("filed_by", request.is_filed_by_staff ? person(request.filed_by) : null);
+  const contact = request.contact_phone;
+  setRow("contact_phone", contact ? h("a", { href: `tel:${contact}`, class: "phone" }, contact) : null);
   const company = request.accepted_by_organisation_name;
   const taker = request.accepted_by ? request.accepted_by.name : "";
   setRow(

@@ -338,6 +338,8 @@ function formData() {
   }
   data.append("description", form.elements.description.value.trim());
   data.append("urgency", checked("urgency") || "normal");
+  const contact = form.elements.contact_phone.value.trim();
+  if (contact) data.append("contact_phone", contact);
   if (isStaff && filingForResident()) data.append("on_behalf_of", state.residentId);
   for (const photo of state.photos) data.append("photos", photo.file, photo.file.name || "photo.jpg");
   return data;

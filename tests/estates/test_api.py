@@ -1127,13 +1127,15 @@ BUDGETS = [
     ("/api/v1/units/", "anonymous", 2),
     ("/api/v1/units/", "staff", 2),
     # households: scope (memberships; estates of the staffed communities); count; page joined up to
-    # the estate; prefetch of active residents joined with their users
-    ("/api/v1/households/", "staff", 5),
+    # the estate; prefetch of active residents joined with their users; the log of the residents'
+    # whole phone numbers shown (one insert, estates.privacy)
+    ("/api/v1/households/", "staff", 6),
     # households: scope (memberships); count; page; residents
     ("/api/v1/households/", "resident", 4),
     # households: scope (memberships; estates the organisation serves); count; page; residents
     ("/api/v1/households/", "committee", 5),
-    ("/api/v1/households/", "superuser", 3),
+    # count; page; residents; the log of the phone numbers shown
+    ("/api/v1/households/", "superuser", 4),
     # organisations: count; page joined with the community; prefetch of estates; prefetch of
     # active members joined with user and organisation
     ("/api/v1/organisations/", "anonymous", 4),

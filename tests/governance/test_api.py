@@ -582,7 +582,8 @@ def test_timeline_lists_who_when_from_to_and_note(request_in: RequestIn, staff: 
         "from_status": "submitted",
         "to_status": "routed",
         "note": "",
-        "by": {"id": staff.pk, "name": "王社工", "phone": "13800001111"},
+        # The history masks every phone: the numbers to call are on the request itself.
+        "by": {"id": staff.pk, "name": "王社工", "phone": "138****1111"},
         "is_system": False,
         "at": "2025-03-03T09:00:00+08:00",
     }
@@ -804,6 +805,8 @@ def test_request_detail_whole_body(
         "resident": {"id": resident.pk, "name": "李居民", "phone": "13812341234"},
         "filed_by": {"id": resident.pk, "name": "李居民", "phone": "13812341234"},
         "is_filed_by_staff": False,
+        "contact_phone": "13812341234",
+        "contact_cleared_at": None,
         "accepted_by": {"id": property_staff.pk, "name": "刘物业", "phone": "136****4444"},
         "accepted_by_organisation": world.property_org.pk,
         "accepted_by_organisation_name": "蕴和物业",

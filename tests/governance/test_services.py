@@ -182,12 +182,13 @@ def test_inactive_category_is_refused(file_request: FileRequest, plumbing: Reque
 
 
 def test_filing_with_photos_stores_cleaned_photos(file_request: FileRequest) -> None:
-    request = file_request(photos=[photo_file("a.jpg"), photo_file("b.png", fmt="PNG", size=(30, 20))])
+    request = file_request(photos=[photo_file("kitchen-leak.jpg"), photo_file("b.png", fmt="PNG", size=(30, 20))])
     photos = list(request.photos.order_by("id"))
     assert [(p.width, p.height) for p in photos] == [(64, 48), (30, 20)]
     assert photos[0].image.name.startswith("requests/") and photos[0].image.name.endswith(".jpg")
     assert photos[1].image.name.endswith(".png")
-    assert "a.jpg" not in photos[0].image.name
+    # Stored under a name of its own, not the one the phone gave it.
+    assert "kitchen-leak" not in photos[0].image.name
 
 
 def test_one_bad_photo_refuses_the_whole_filing(file_request: FileRequest, settings: Any) -> None:

@@ -183,6 +183,8 @@ def _build() -> MatrixWorld:
     ):
         put_in(name, {"id": mine.pk, "pk": mine.pk})
         put_out(name, {"id": theirs.pk, "pk": theirs.pk})
+    put_in("household_resident", {"id": w.household.pk, "user_id": resident.pk})
+    put_out("household_resident", {"id": w.other_household.pk, "user_id": other_resident.pk})
 
     # ------------------------------------------------------------ requests
     categories = build(governance.categories, None)

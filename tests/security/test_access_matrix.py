@@ -37,6 +37,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from estates.models import User
+from estates.privacy import PRIVACY_NOTICE_VERSION
 from tests.governance.conftest import photo_file
 from tests.security.conftest import ROLES, MatrixWorld, Side, scores
 
@@ -88,6 +90,10 @@ def page(path: str, target: str | None, expect: dict[str, Answer], **extra: Any)
     return Row("GET", path, target, expect, page=True, **extra)
 
 
+def _username(pk: int) -> str:
+    return User.objects.get(pk=pk).username
+
+
 def _households_csv() -> SimpleUploadedFile:
     text = "楼栋,单元,房号,楼层,建筑面积\r\n3号楼,3单元,602,6,66.00\r\n"
     return SimpleUploadedFile("households.csv", text.encode(), content_type="text/csv")
@@ -118,6 +124,10 @@ API = [
         body=lambda r: {"note": "不做了"}),
     # -------------------------------------------------------------------------- sign-in
     api("POST", "/auth/token/", None, R(200), body=lambda r: {"username": "resident", "password": "pw-resident"}),
+    # Signing up is for the public; a signed-in person is refused.
+    api("POST", "/auth/register/", None, R(403, anonymous=201),
+        body=lambda r: {"username": "newcomer", "password": "Lift-3-unit-3", "full_name": "黄新人",
+                        "phone": "13912345678", "privacy_consent": True, "consent_version": PRIVACY_NOTICE_VERSION}),
     # -------------------------------------------------------------------------- the registry: public to read
     api("GET", "/buildings/", "building", R(IN), outside=IN),
     api("POST", "/buildings/", None, R(403, **SIGN_IN, **staffs(201)), outside=403,
@@ -157,7 +167,21 @@ API = [
         body=lambda r: {"floor_area": "80.00"}),
     api("DELETE", "/households/{id}/", "spare_household",
         R(404, **SIGN_IN, committee=403, property_staff=403, mediator=403, **staffs(204)), outside=404),
+    # Staff link a registered person (here the committee member) to a household, and end a residence;
+    # those who see the household but do not run the registry get 403.
+    api("POST", "/households/{id}/residents/", "household",
+        R(404, **SIGN_IN, resident=403, committee=403, property_staff=403, mediator=403, **staffs(201)), outside=404,
+        body=lambda r: {"username": _username(r.committee), "is_owner": False}),
+    api("POST", "/households/{id}/residents/{user_id}/end/", "household_resident",
+        R(404, **SIGN_IN, resident=403, committee=403, property_staff=403, mediator=403, **staffs(200)), outside=404),
     api("GET", "/me/", None, R(200, **SIGN_IN)),
+    # A person's own personal data (PIPL): only ever their own, so every signed-in persona gets it.
+    api("GET", "/me/privacy/", None, R(200, **SIGN_IN)),
+    api("GET", "/me/contact-reads/", None, R(200, **SIGN_IN)),
+    api("GET", "/me/data/", None, R(200, **SIGN_IN)),
+    # The password is checked first: a wrong one is a 400 for everyone, and nobody is erased here.
+    api("POST", "/me/erase/", None, R(400, **SIGN_IN),
+        body=lambda r: {"password": "not-the-password", "confirm": True}),
     api("GET", "/dashboard/", None, R(200, **SIGN_IN)),
     api("GET", "/organisations/", "organisation", R(IN), outside=IN),
     api("POST", "/organisations/", None, R(403, **SIGN_IN, **staffs(201)), outside=403,
@@ -468,12 +492,15 @@ PAGES = [
     page("/meetings/{pk}/minutes/", "meeting_published", R(200)),
     page("/notifications/", None, R(200, **SIGNED_IN_PAGE)),
     page("/notifications/preferences/", None, R(200, **SIGNED_IN_PAGE)),
+    page("/accounts/privacy/", None, R(200, **SIGNED_IN_PAGE)),
     # Pages of config/urls.py that belong to no app: signing in, and the admin for superusers.
     page("/accounts/login/", None, R(302, anonymous=200)),
+    page("/accounts/register/", None, R(302, anonymous=200)),
+    page("/privacy/", None, R(200)),
     page("/admin/", None, R(302, superuser=200)),
 ]
 # fmt: on
-EXTRA_PAGES = {"/accounts/login/", "/admin/"}
+EXTRA_PAGES = {"/accounts/login/", "/accounts/register/", "/accounts/privacy/", "/privacy/", "/admin/"}
 
 TABLE = API + PAGES
 
