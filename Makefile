@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= 2
 RUN_ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: run test lint format check messages worker beat bench clean venv backup restore audit
+.PHONY: run test lint format check messages worker beat bench load clean venv backup restore audit screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -42,6 +42,13 @@ run: $(STAMP)
 test: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
 		$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The README's picture: the browser journeys (tests/e2e/test_journeys.py) keep their screenshots in
+# test-artifacts/screenshots/; the estate's public page becomes docs/screenshot.png.
+screenshots: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
+		$(VENV)/bin/pytest -n 0 -q tests/e2e/test_journeys.py
+	cp test-artifacts/screenshots/journey-estate-public-top.png docs/screenshot.png
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -93,6 +100,26 @@ BENCH_MEETINGS ?= 100000
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL= $(PY) -m tests.bench.run --scale $(BENCH_SCALE) \
 		--meetings $(BENCH_MEETINGS) $(BENCH_ARGS)
+
+# The load test (docs/performance.md, "Load"): gunicorn with LOAD_WORKERS workers on the loopback,
+# locust with LOAD_USERS people on a mixed journey for LOAD_TIME, against the city `make bench`
+# generated. locust lives in its own venv, .venv-load. LOAD_ARGS passes options on, e.g.
+# LOAD_ARGS=--fail-over-target (exit 1 when the total p95 is over 250 ms). Not part of `make test`.
+LOAD_VENV := .venv-load
+LOCUST_VERSION := 2.47.0
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/9
+LOAD_USERS ?= 100
+LOAD_SPAWN_RATE ?= 10
+LOAD_TIME ?= 5m
+LOAD_WORKERS ?= 3
+$(LOAD_VENV)/bin/locust:
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet locust==$(LOCUST_VERSION)
+
+load: $(STAMP) $(LOAD_VENV)/bin/locust
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(LOAD_REDIS_URL) LOCUST=$(LOAD_VENV)/bin/locust \
+		$(PY) -m tests.load.run --users $(LOAD_USERS) --spawn-rate $(LOAD_SPAWN_RATE) --time $(LOAD_TIME) \
+		--workers $(LOAD_WORKERS) $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
