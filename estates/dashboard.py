@@ -30,6 +30,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -39,6 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -163,9 +165,15 @@ def _share(part: int, whole: int) -> float | None:
 def _staff(user: User, now: datetime) -> dict[str, Any]:
     scope = scope_of(user)
     requests = ResidentRequest.objects.visible_to(user).filter(estate_id__in=scope.staff_estate_ids)
-    counts = requests.order_by().aggregate(
-        open_count=Count("id", filter=Q(status__in=ResidentRequest.OPEN_STATUSES)),
-        overdue_count=Count("id", filter=Q(status__in=ResidentRequest.DUE_STATUSES, due_at__lt=now)),
+    # Only the open requests are read (a few among the estates' history, by `request_estate_queue`):
+    # the overdue ones are among them.
+    counts = (
+        requests.open()
+        .order_by()
+        .aggregate(
+            open_count=Count("id"),
+            overdue_count=Count("id", filter=Q(status__in=ResidentRequest.DUE_STATUSES, due_at__lt=now)),
+        )
     )
     most_overdue = _brief_related(requests.overdue(now)).order_by("due_at", "id")[:OVERDUE_LIMIT]
     meetings = (
@@ -375,18 +383,22 @@ def _area(user: User, now: datetime) -> dict[str, Any]:
             organisation__kind=Organisation.Kind.PROPERTY_COMPANY, estate__community_id__in=area
         ).values_list("organisation_id", "organisation__name", "estate_id")
     )
+    # The area's estates with their figures: the open and overdue requests counted live (the
+    # open ones are few, found by `request_estate_queue`), the residents' ratings of the whole
+    # history from the running tally kept as they are given.
+    requests = ResidentRequest.objects.visible_to(user).filter(estate_id=OuterRef("pk")).open()
     per_estate = {
-        row["estate_id"]: row
-        for row in ResidentRequest.objects.visible_to(user)
-        .filter(estate__community_id__in=area)
-        .order_by()
-        .values("estate_id", "estate__community_id")
+        row["id"]: row
+        for row in Estate.objects.visible_to(user)
+        .filter(community_id__in=area)
         .annotate(
-            open=Count("id", filter=Q(status__in=ResidentRequest.OPEN_STATUSES)),
-            overdue=Count("id", filter=Q(status__in=ResidentRequest.DUE_STATUSES, due_at__lt=now)),
-            rating_sum=Sum("rating"),
-            rated=Count("rating"),
+            open=_count(requests),
+            overdue=_count(requests.filter(status__in=ResidentRequest.DUE_STATUSES, due_at__lt=now)),
+            rated=Coalesce(F("request_tally__rated_count"), 0),
+            rating_sum=Coalesce(F("request_tally__rating_sum"), 0),
         )
+        .order_by()
+        .values("id", "community_id", "open", "overdue", "rated", "rating_sum")
     }
     published = (
         RatingRound.objects.visible_to(user).published().filter(estate__community_id__in=area, score__isnull=False)
@@ -398,16 +410,7 @@ def _area(user: User, now: datetime) -> dict[str, Any]:
         .order_by("-period_start")
         .values("period_start")[:1]
     )
-    scores: dict[int, Decimal] = {}
-    # Which community each estate with requests or grades belongs to (the others count for nothing).
-    community_of = {estate_id: row["estate__community_id"] for estate_id, row in per_estate.items()}
-    for estate_id, community_id, score in (
-        published.filter(period_start=Subquery(latest))
-        .order_by()
-        .values_list("estate_id", "estate__community_id", "score")
-    ):
-        scores[estate_id] = score
-        community_of[estate_id] = community_id
+    scores = dict(published.filter(period_start=Subquery(latest)).order_by().values_list("estate_id", "score"))
     # A company's grade, as in the ranking: its own latest published score in each estate.
     latest_of_company = (
         RatingRound.objects.published()
@@ -423,8 +426,8 @@ def _area(user: User, now: datetime) -> dict[str, Any]:
     ):
         company_scores.setdefault(company_id, {})[estate_id] = score
     estates_of_community: dict[int, list[int]] = {}
-    for estate_id, community_id in community_of.items():
-        estates_of_community.setdefault(community_id, []).append(estate_id)
+    for estate_id, row in per_estate.items():
+        estates_of_community.setdefault(row["community_id"], []).append(estate_id)
     estates_of_company: dict[int, list[int]] = {}
     company_names: dict[int, str] = {}
     for company_id, name, estate_id in served:
@@ -452,6 +455,12 @@ def _area(user: User, now: datetime) -> dict[str, Any]:
     }
 
 
+def _count(requests: QuerySet[ResidentRequest]) -> Coalesce:
+    """How many of the requests, as a subquery correlated on the estate."""
+    counted = requests.order_by().values("estate_id").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def _compared(
     estate_ids: Iterable[int], per_estate: dict[int, dict[str, Any]], scores: dict[int, Decimal]
 ) -> dict[str, Any]:
@@ -461,7 +470,7 @@ def _compared(
     open_count = sum(row["open"] for row in rows)
     overdue_count = sum(row["overdue"] for row in rows)
     rated = sum(row["rated"] for row in rows)
-    rating_sum = sum(row["rating_sum"] or 0 for row in rows)
+    rating_sum = sum(row["rating_sum"] for row in rows)
     latest = [scores[pk] for pk in estate_ids if pk in scores]
     score = (
         (sum(latest, Decimal(0)) / len(latest)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if latest else None

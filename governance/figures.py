@@ -1,7 +1,9 @@
 """Figures on resident requests, per estate or per property company, computed in SQL.
 
 The service grades (物业服务评定) reuse `request_figures`; the estate's money overview
-shows `approved_request_costs`.
+shows `approved_request_costs`. The residents' ratings of an estate's whole history are kept
+as a running tally (`RequestTally`): `count_rating` adds one as it is given,
+`recount_request_tallies` rebuilds them all after a bulk load.
 """
 
 from __future__ import annotations
@@ -10,22 +12,24 @@ from decimal import Decimal
 from statistics import median
 from typing import Any, TypedDict
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     Aggregate,
     Avg,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
 )
 from django.db.models.functions import Coalesce
 
-from .models import ResidentRequest
+from .models import RequestTally, ResidentRequest
 
 Status = ResidentRequest.Status
 
@@ -128,3 +132,40 @@ def approved_request_costs(estate_id: int) -> RequestCosts:
         .aggregate(total=Sum("quote_amount"), count=Count("id"))
     )
     return {"total": row["total"] or Decimal("0.00"), "count": row["count"]}
+
+
+def count_rating(estate_id: int, rating: int) -> None:
+    """Add a resident's rating to their estate's tally. Called inside the transaction of the
+    service that records the rating, so that the two change together."""
+    RequestTally.objects.get_or_create(estate_id=estate_id)
+    # One UPDATE: the row lock orders concurrent confirmations in the same estate.
+    RequestTally.objects.filter(estate_id=estate_id).update(
+        rated_count=F("rated_count") + 1, rating_sum=F("rating_sum") + rating
+    )
+
+
+@transaction.atomic
+def recount_request_tallies() -> int:
+    """Rebuild every estate's tally from its requests, after requests were written in bulk
+    without the services (the generated city). Returns how many estates have ratings."""
+    connection = connections[RequestTally.objects.db]
+    if connection.vendor == "postgresql":
+        # A confirmation running meanwhile waits before it adds its rating, and then adds it to
+        # the recounted row (which is updated in place, never deleted and made again).
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(RequestTally._meta.db_table)} IN EXCLUSIVE MODE")
+    rows = (
+        ResidentRequest.objects.filter(rating__isnull=False)
+        .order_by()
+        .values("estate_id")
+        .annotate(rated_count=Count("id"), rating_sum=Sum("rating"))
+    )
+    tallies = RequestTally.objects.bulk_create(
+        [RequestTally(**row) for row in rows],
+        update_conflicts=True,
+        unique_fields=["estate"],
+        update_fields=["rated_count", "rating_sum"],
+    )
+    rated = ResidentRequest.objects.filter(estate_id=OuterRef("estate_id"), rating__isnull=False)
+    RequestTally.objects.exclude(Exists(rated)).delete()
+    return len(tallies)

@@ -24,6 +24,7 @@ from .requests import (
     ResidentRequest,
     ResidentRequestQuerySet,
 )
+from .tallies import RequestTally
 
 __all__ = [
     "ActionItem",
@@ -59,6 +60,7 @@ __all__ = [
     "RequestCategory",
     "RequestEvent",
     "RequestPhoto",
+    "RequestTally",
     "ResidentRequest",
     "ResidentRequestQuerySet",
 ]

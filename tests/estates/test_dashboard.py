@@ -342,6 +342,42 @@ def test_a_company_is_graded_by_its_own_rounds_only(scene: Scene, world: World, 
     assert (area["companies"][0]["score"], area["companies"][0]["grade"]) == ("92.00", "excellent")
 
 
+def test_the_comparison_follows_each_request_changed_through_the_services(
+    scene: Scene, world: World, resident: User, property_staff: User, street_admin: User
+) -> None:
+    def figures() -> tuple[dict[str, Any], dict[str, Any]]:
+        area = dashboard(street_admin)["area"]
+        return area["communities"][0], area["companies"][0]
+
+    keys = ("open_count", "overdue_count", "rated_count", "average_rating")
+    community, company = figures()
+    assert [community[key] for key in keys] == [company[key] for key in keys] == [4, 1, 1, 4.0]
+    # The overdue request is done at last, and the resident gives it two stars.
+    company_staff = fresh(property_staff)
+    with time_machine.travel(T0 - timedelta(hours=1), tick=False):
+        services.start_request(scene["overdue"], by=company_staff)
+        services.resolve_request(scene["overdue"], by=company_staff, note="已疏通")
+    community, company = figures()
+    assert [community[key] for key in keys] == [company[key] for key in keys] == [3, 0, 1, 4.0]
+    with time_machine.travel(T0 - timedelta(minutes=30), tick=False):
+        services.confirm_request(scene["overdue"], by=fresh(resident), rating=2)
+    community, company = figures()
+    assert [community[key] for key in keys] == [company[key] for key in keys] == [3, 0, 2, 3.0]
+    # A request filed now counts at once; one whose due time passes becomes overdue with the clock.
+    with time_machine.travel(T0 - timedelta(minutes=10), tick=False):
+        filed = services.file_request(
+            world.estate,
+            by=fresh(resident),
+            category=scene["overdue"].category,
+            place_kind="household",
+            household=world.household,
+            description="楼道灯不亮",
+        )
+        services.accept_request(filed, by=company_staff, due_at=T0 - timedelta(minutes=5))
+    community, _company = figures()
+    assert [community[key] for key in keys] == [4, 1, 2, 3.0]
+
+
 def test_outsider_sees_nothing_of_yunyuan(scene: Scene, outsider: User) -> None:
     body = dashboard(outsider)
     assert body["sections"] == ["staff"]

@@ -9,16 +9,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
+from zipfile import ZipFile
 
 import pytest
 import time_machine
 from django.urls import reverse
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from rest_framework.test import APIClient
 
 from estates.models import User
 from governance import services
-from governance.export import XLSX_CONTENT_TYPE
+from governance.export import DATE_FORMAT, MONEY_FORMAT, XLSX_CONTENT_TYPE, sheet_row
 from governance.models import RequestCategory, ResidentRequest
 from tests.conftest import World
 from tests.governance.conftest import EN, SHANGHAI, T0, client_as, fresh
@@ -145,6 +148,78 @@ def test_words_that_look_like_formulas_stay_words(
     cells = {row[0].value: row[COLUMN["Description"]] for row in sheet.iter_rows(min_row=2)}
     assert (cells[formula.pk].data_type, cells[formula.pk].value) == ("s", '=HYPERLINK("http://example.com","点我")')
     assert (cells[error_like.pk].data_type, cells[error_like.pk].value) == ("s", "#N/A")
+
+
+def test_characters_xml_cannot_hold_are_left_out(
+    world: World, file_request: Callable[..., ResidentRequest], staff: User
+) -> None:
+    pasted = file_request(description="水管\x0b漏水\x1b了")
+    rows = by_number(sheet_rows(export(staff)))
+    assert rows[pasted.pk][COLUMN["Description"]] == "水管漏水了"
+
+
+# ---------------------------------------------------------------- the rows, as openpyxl writes them
+
+# Values of every kind the export writes, with what makes XML and Excel awkward: markup
+# characters, spaces at either end (also the ideographic one), line breaks, carriage returns,
+# characters beyond the BMP, text that looks like a formula or an error, money, fractions of a
+# second, and text longer than a cell holds.
+ROWS: list[list[Any]] = [
+    [
+        *(1, datetime(2025, 3, 3, 9, 0), "蕴园小区", "上下水与排污", "3号楼3单元501", "厨房下水道堵了"),
+        *(None, None, None, datetime(2025, 3, 5, 9, 0, 0, 123456), None, 5, 0, None),
+        *(Decimal("350.00"), "已批准", "李居民", "13812341234"),
+    ],
+    [
+        *(123456789, datetime(1999, 12, 31, 23, 59, 59), "a & b < c > d", "quote \" and '", " leading"),
+        *("trailing\u3000", "line\nbreak\ttab", "carriage\r\nreturn", "emoji 😀 ok", None, datetime(2030, 1, 1)),
+        *(1, 12, '=HYPERLINK("http://example.com")', Decimal("0.01"), "#N/A", "]]>", Decimal("1234567.89")),
+    ],
+    [2, None, None, None, None, "长" * 40000, None, None, None, None, None, None, None, None, Decimal("12.5")],
+]
+DATES = {1, 9, 10}
+MONEY = 14
+
+
+def openpyxl_sheet(rows: list[list[Any]]) -> tuple[bytes, list[str]]:
+    """openpyxl's own write-only sheet of the rows (times and money styled, strings always text):
+    the XML inside <sheetData>, and the ` s="…"` attribute of each column."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("x")
+    styles = [""] * 18
+    for column, number_format in [*((c, DATE_FORMAT) for c in DATES), (MONEY, MONEY_FORMAT)]:
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = number_format
+        styles[column] = f' s="{cell.style_id}"'
+    for values in rows:
+        cells: list[Any] = []
+        for column, value in enumerate(values):
+            if value is not None and (styles[column] or (isinstance(value, str) and value[:1] == "=")):
+                cell = WriteOnlyCell(sheet, value=value)
+                if column in DATES:
+                    cell.number_format = DATE_FORMAT
+                elif column == MONEY:
+                    cell.number_format = MONEY_FORMAT
+                cell.data_type = "s" if isinstance(value, str) else cell.data_type
+                value = cell
+            elif isinstance(value, str) and value in ERROR_CODES:
+                value = WriteOnlyCell(sheet, value=value)
+                value.data_type = "s"
+            cells.append(value)
+        sheet.append(cells)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    with ZipFile(buffer) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    return xml.split(b"<sheetData>")[1].split(b"</sheetData>")[0], styles
+
+
+def test_rows_are_written_as_openpyxl_writes_them() -> None:
+    expected, styles = openpyxl_sheet(ROWS)
+    written = "".join(sheet_row(number, values, styles) for number, values in enumerate(ROWS, start=1))
+    # openpyxl writes characters outside ASCII as character references, the export as UTF-8.
+    assert written.encode("ascii", "xmlcharrefreplace") == expected
+    assert expected.count(b"<c ") == sum(value is not None for values in ROWS for value in values)
 
 
 def test_headers_and_labels_follow_the_users_language(closed_request: ResidentRequest, staff: User) -> None:
