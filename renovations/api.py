@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -439,6 +439,8 @@ class BallotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProjectChi
     @extend_schema(parameters=[HOUSEHOLD])
     def list(self, request: Request, project_pk: str | None = None) -> Response:
         project = self.get_project()
+        if not request.user.is_authenticated:
+            raise NotAuthenticated(_("Sign in to see ballots."))
         if not permissions.can_read_ballots(request.user, project):
             raise NotAllowed(_("Only the estate's staff and its owners can see ballots."))
         queryset = self.get_queryset()

@@ -634,7 +634,8 @@ def test_others_cannot_read_ballots(voting: Project, resident: User, world: Any,
     ballot = services.cast_ballot(voting, by=resident, household=world.household, choice="agree")[0]
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     api = client(user)
-    assert api.get(f"/api/v1/projects/{voting.pk}/ballots/").status_code == 403
+    # The public is asked to sign in; the others are refused.
+    assert api.get(f"/api/v1/projects/{voting.pk}/ballots/").status_code == (401 if user is None else 403)
     assert api.get(f"/api/v1/projects/{voting.pk}/ballots/{ballot.pk}/").status_code == 404
 
 

@@ -322,9 +322,9 @@ API = [
     api("POST", "/projects/{id}/transition/", "road", R(403, **SIGN_IN, **staffs(200)), outside=403,
         body=lambda r: {"to": "surveyed", "note": "入户调查完成"}),
     # Who voted what: the estate's staff see every ballot, an owner their own households'. The
-    # public is refused with 403, not asked to sign in (401).
+    # public is asked to sign in.
     api("GET", "/projects/{project_pk}/ballots/", "ballot",
-        R(403, resident=OUT, neighbour=IN, **staffs(IN)), outside=403),
+        R(403, **SIGN_IN, resident=OUT, neighbour=IN, **staffs(IN)), outside=403),
     # Owners vote online for their own household; staff only record paper ballots.
     api("POST", "/projects/{project_pk}/ballots/", "ballot", R(403, **SIGN_IN, resident=201), outside=403,
         body=lambda r: {"household": r.household, "choice": "agree"}),
