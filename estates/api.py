@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate, login
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -75,9 +76,11 @@ class TokenView(APIView):
 class SignedOut(BasePermission):
     """Registration is for people without an account: a signed-in person is refused."""
 
-    message = _("You are already signed in. Sign out first to register another account.")
+    message = gettext_lazy("You are already signed in. Sign out first to register another account.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method != "POST":
+            return True  # OPTIONS describes the endpoint; other methods answer 405
         return not (request.user and request.user.is_authenticated)
 
 
