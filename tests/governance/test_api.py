@@ -710,20 +710,19 @@ def grow(world: World, rows: int, resident: User, property_staff: User, plumbing
 
 BUDGETS = [
     # scope (memberships; estates of the staffed community); count; page joined with estate,
-    # category and company; by id: the households (with unit and building), the residents who
-    # filed and for whom, who took it (a payment decider, a unit or a building would add one
-    # each); photos
-    ("staff", 9),
-    # scope (memberships; communities of the street; their estates); count; page; the four by id; photos
-    ("street_admin", 10),
-    # scope (memberships; estates the company serves); count; page; the four by id; photos;
+    # category and company; by id: the households (with unit and building); the people (who
+    # filed, for whom, who took it, who decided a payment) in one query; photos
+    ("staff", 7),
+    # scope (memberships; communities of the street; their estates); count; page; households; people; photos
+    ("street_admin", 8),
+    # scope (memberships; estates the company serves); count; page; households; people; photos;
     # the company roles for `actions`
-    ("property_staff", 10),
-    ("committee", 10),
-    # scope (memberships only); count; page; the four by id; photos
-    ("resident", 8),
-    # count; page; the four by id; photos
-    ("superuser", 7),
+    ("property_staff", 8),
+    ("committee", 8),
+    # scope (memberships only); count; page; households; people; photos
+    ("resident", 6),
+    # count; page; households; people; photos
+    ("superuser", 5),
     # nothing: the public sees no request
     ("anonymous", 0),
 ]
