@@ -45,6 +45,7 @@ from ..serializers import (
     RequestCreateSerializer,
     RequestEventSerializer,
     RequestPhotoSerializer,
+    RequestSummarySerializer,
     ResidentRequestSerializer,
     RouteSerializer,
 )
@@ -125,18 +126,23 @@ class ResidentRequestViewSet(
         if self.action in ("timeline", "photos"):
             # A sub-list needs the request only to know the user may see it.
             return ResidentRequest.objects.visible_to(user)
-        requests = (
-            ResidentRequest.objects.visible_to(user)
-            .with_related()
-            .select_related("estate__request_policy")
-            .prefetch_related(Prefetch("photos", queryset=RequestPhoto.objects.order_by("uploaded_at", "id")))
-            .order_by("-created_at", "-id")
-        )
+        requests = ResidentRequest.objects.visible_to(user).with_related().select_related("estate__request_policy")
+        if self.action == "list":
+            # A list's summary names no person and shows no photo (RequestSummarySerializer).
+            requests = requests.without_people()
+        else:
+            requests = requests.prefetch_related(
+                Prefetch("photos", queryset=RequestPhoto.objects.order_by("uploaded_at", "id"))
+            )
+        requests = requests.order_by("-created_at", "-id")
         if user.is_authenticated:
             # For the `actions` a committee member sees: no second vote on the same quote.
             votes = PaymentVote.objects.filter(request=OuterRef("pk"), member_id=user.pk)
             requests = requests.annotate(viewer_has_voted=Exists(votes))
         return requests
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return RequestSummarySerializer if self.action == "list" else ResidentRequestSerializer
 
     def get_throttles(self) -> list[BaseThrottle]:
         # Filing is counted per person, with the person's Open311 filings; reading and the

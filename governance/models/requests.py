@@ -189,6 +189,12 @@ class ResidentRequestQuerySet(models.QuerySet["ResidentRequest"]):
         clone._with_people = True
         return clone
 
+    def without_people(self) -> ResidentRequestQuerySet:
+        """`with_related` for a shape that names no person: the people are not fetched."""
+        clone = self._chain()
+        clone._with_people = False
+        return clone
+
 
 class ResidentRequest(models.Model):
     """A resident's request (点单): filed by the resident or by staff on their behalf, taken

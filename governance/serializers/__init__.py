@@ -100,6 +100,7 @@ from .requests import (  # noqa: F401
     RequestCreateSerializer,
     RequestEventSerializer,
     RequestPhotoSerializer,
+    RequestSummarySerializer,
     ResidentRequestSerializer,
     RouteSerializer,
 )

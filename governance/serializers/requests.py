@@ -3,9 +3,9 @@
 Privacy (PIPL): the resident's (and the filer's) name and phone appear only to the
 community's staff, to the staff of the company that took the request, and to the resident;
 everyone else gets null. The resident's phone and the request's contact number are whole
-for those who see them on a request's own page (they must be able to call), masked in lists,
-and each whole number shown is logged (estates.privacy); other people's phones are whole only
-where `can_view_contact` allows.
+for those who see them on a request's own page (they must be able to call), and each whole
+number shown is logged (estates.privacy); other people's phones are whole only where
+`can_view_contact` allows, and masked in a request's history. A list's summary names nobody.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from estates.models import Building, ContactRead, Estate, Household, Unit, User, mask_phone, phone_validator
+from estates.models import Building, ContactRead, Estate, Household, Unit, User, phone_validator
 from estates.permissions import can_view_contact
 from estates.privacy import note_contact_read
 from estates.serializers import ChoiceLabelField, PersonSerializer, person_data
@@ -33,7 +33,7 @@ def _user(serializer: serializers.Serializer) -> Any:
 
 
 def _person(viewer: Any, person: User | None, *, estate_id: int, listing: bool = False) -> dict[str, Any] | None:
-    """A person for the viewer; in a list every phone is masked (nobody calls from a list)."""
+    """A person for the viewer; in a list (`listing`) every phone is masked: nobody calls from one."""
     if person is None:
         return None
     show = not listing and can_view_contact(viewer, person, estate_ids={estate_id})
@@ -137,41 +137,29 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _listing(self) -> bool:
-        view = self.context.get("view")
-        return getattr(view, "action", None) == "list"
-
-    @extend_schema_field(
-        PersonSerializer(
-            allow_null=True, help_text=_("Null unless the viewer may see it; the phone is masked in lists.")
-        )
-    )
+    @extend_schema_field(PersonSerializer(allow_null=True, help_text=_("Null unless the viewer may see it.")))
     def get_resident(self, obj: ResidentRequest) -> dict[str, Any] | None:
         viewer = _user(self)
         if not permissions.can_see_people(viewer, obj) or obj.on_behalf_of is None:
             return None
         # Whoever may see the resident at all is someone who has to reach them: the
-        # community's staff or the company that took the request (PIPL: purpose-bound). A list
-        # does not need the number, a request's own page does.
-        return person_data(obj.on_behalf_of, show_phone=not self._listing())
+        # community's staff or the company that took the request (PIPL: purpose-bound). Lists
+        # use RequestSummarySerializer, which names nobody.
+        return person_data(obj.on_behalf_of, show_phone=True)
 
-    @extend_schema_field(
-        PersonSerializer(
-            allow_null=True, help_text=_("Null unless the viewer may see it; the phone is masked in lists.")
-        )
-    )
+    @extend_schema_field(PersonSerializer(allow_null=True, help_text=_("Null unless the viewer may see it.")))
     def get_filed_by(self, obj: ResidentRequest) -> dict[str, Any] | None:
         viewer = _user(self)
         if not permissions.can_see_people(viewer, obj) or obj.filed_by is None:
             return None
-        return person_data(obj.filed_by, show_phone=not self._listing())
+        return person_data(obj.filed_by, show_phone=True)
 
     @extend_schema_field(
         serializers.CharField(
             allow_null=True,
             help_text=_(
-                "The number to call about this request: null unless the viewer may see the resident, masked in "
-                "lists, empty once cleared by the retention job."
+                "The number to call about this request: null unless the viewer may see the resident, empty once "
+                "cleared by the retention job."
             ),
         )
     )
@@ -179,15 +167,13 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
         viewer = _user(self)
         if not permissions.can_see_people(viewer, obj):
             return None
-        if self._listing():
-            return mask_phone(obj.contact_phone)
         if obj.contact_phone:
             note_contact_read(obj.on_behalf_of_id, ContactRead.Field.REQUEST_CONTACT)
         return obj.contact_phone
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_accepted_by(self, obj: ResidentRequest) -> dict[str, Any] | None:
-        return _person(_user(self), obj.accepted_by, estate_id=obj.estate_id, listing=self._listing())
+        return _person(_user(self), obj.accepted_by, estate_id=obj.estate_id)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_accepted_by_organisation_name(self, obj: ResidentRequest) -> str | None:
@@ -196,7 +182,7 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_payment_decided_by(self, obj: ResidentRequest) -> dict[str, Any] | None:
-        return _person(_user(self), obj.payment_decided_by, estate_id=obj.estate_id, listing=self._listing())
+        return _person(_user(self), obj.payment_decided_by, estate_id=obj.estate_id)
 
     def get_is_overdue(self, obj: ResidentRequest) -> bool:
         return obj.is_overdue(self.context.get("now"))
@@ -209,6 +195,52 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
     )
     def get_actions(self, obj: ResidentRequest) -> list[str]:
         return permissions.allowed_actions(_user(self), obj, now=self.context.get("now"))
+
+
+class RequestSummarySerializer(ResidentRequestSerializer):
+    """A request in a list: what the list pages show (its card: what, where, status, due time,
+    cost, rating and the actions open to the viewer). The people, the photos, the notes and
+    the workflow's times are on the request's own page (GET /requests/{id}/)."""
+
+    class Meta(ResidentRequestSerializer.Meta):
+        fields = [
+            "id",
+            "estate",
+            "estate_name",
+            "category",
+            "category_name",
+            "place_kind",
+            "place_kind_display",
+            "household",
+            "unit",
+            "building",
+            "public_place",
+            "place_label",
+            "description",
+            "urgency",
+            "urgency_display",
+            "status",
+            "status_display",
+            "is_filed_by_staff",
+            "accepted_by_organisation",
+            "accepted_by_organisation_name",
+            "accepted_at",
+            "due_at",
+            "is_overdue",
+            "quote_amount",
+            "quote_note",
+            "quoted_at",
+            "payment_status",
+            "payment_status_display",
+            "resolved_at",
+            "closed_at",
+            "rating",
+            "escalated_at",
+            "actions",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
 
 
 class RequestEventSerializer(serializers.ModelSerializer):
