@@ -23,9 +23,11 @@ class CappedCountPaginator(Paginator):
     def full_count(self) -> int:
         """The rows up to one past the cap: `SELECT COUNT(*) FROM (… LIMIT cap + 1)`."""
         object_list = self.object_list
-        if hasattr(object_list, "order_by"):
-            object_list = object_list.order_by()
-        return len(object_list) if isinstance(object_list, list) else object_list[: COUNT_CAP + 1].count()
+        if isinstance(object_list, list):
+            return len(object_list)
+        # Only the keys: the page's annotations (an EXISTS per row, say) would otherwise be
+        # computed for every counted row, and its ordering would sort them.
+        return object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
 
     @cached_property
     def count(self) -> int:
