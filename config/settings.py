@@ -263,8 +263,15 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Every API call is counted, per address for the public and per person once signed in.
+    # Generous for the public: people on mobile networks share addresses, and a page view makes
+    # a few calls.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": "120/minute",
+        "anon": "300/minute",
         "user": "600/minute",
         "token": "20/minute",
         "register": "10/hour",

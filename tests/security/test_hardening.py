@@ -151,6 +151,33 @@ def test_the_filing_after_the_hours_allowance_is_429_with_retry_after_and_counte
         assert file_in_app(resident, world, allowed + 3).status_code == 201
 
 
+def test_every_api_call_is_counted_per_address_for_the_public_and_per_person_once_signed_in(
+    world: World, resident: User, neighbour: User, redis_cache: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] == [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ]
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/minute", "user": "4/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+
+    def public(address: str, forged: str = "192.0.2.99") -> int:
+        # The TLS proxy appends the address it saw to what the client wrote.
+        return Client().get("/api/v1/estates/", HTTP_X_FORWARDED_FOR=f"{forged}, {address}").status_code
+
+    with time_machine.travel(T0, tick=False):
+        assert [public("198.51.100.1") for _ in range(4)] == [200, 200, 200, 429]
+        assert public("198.51.100.2") == 200  # another address, another count
+        signed_in = client_as(resident)
+        assert [signed_in.get("/api/v1/me/").status_code for _ in range(5)] == [200, 200, 200, 200, 429]
+        assert client_as(neighbour).get("/api/v1/me/").status_code == 200
+    # Counted in Redis, the answers let through: per address (as the proxy saw it) and per person.
+    assert len(redis_cache.get("throttle_anon_198.51.100.1")) == 3
+    assert len(redis_cache.get(f"throttle_user_{resident.pk}")) == 4
+    with time_machine.travel(T0 + timedelta(minutes=1, seconds=1), tick=False):
+        assert public("198.51.100.1") == 200
+
+
 def test_staff_filing_for_residents_count_against_a_rate_of_their_own(
     staff: User, resident: User, redis_cache: Any, configured_rates: dict[str, str]
 ) -> None:
