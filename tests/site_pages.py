@@ -88,6 +88,33 @@ PAGES: list[SitePage] = [
 ]
 
 
+def next_and_held_meetings(world: World, staff: User) -> tuple[Meeting, Meeting]:
+    """A joint meeting in two days, and a deliberation held an hour ago with its minutes published."""
+    now = timezone.now()
+    upcoming = services.schedule_meeting(
+        world.community,
+        by=staff,
+        kind="joint",
+        title="下月联席会议",
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=2),
+        place="社区会议室",
+    )
+    held = services.schedule_meeting(
+        world.community,
+        by=staff,
+        kind="deliberation",
+        title="停车位议事会",
+        starts_at=now + timedelta(hours=1),
+        ends_at=now + timedelta(hours=2),
+        place="社区会议室",
+    )
+    services.start_meeting(held, by=staff)
+    services.close_meeting(held, by=staff)
+    Meeting.objects.filter(pk=held.pk).update(summary="议定：北门新划二十个车位。")
+    return upcoming, services.publish_minutes(Meeting.objects.get(pk=held.pk), by=staff)
+
+
 def build_scene(world: World, people: dict[str, User]) -> dict[str, Any]:
     """One of everything in 蕴园小区, made through the services as the other tests make them:
     a request accepted and quoted, a meeting ahead with an agenda item, one held with its
@@ -109,29 +136,8 @@ def build_scene(world: World, people: dict[str, User]) -> dict[str, Any]:
     request = services.quote_request(request, by=company, amount="350.00", note="更换管道")
 
     now = timezone.now()
-    meeting = services.schedule_meeting(
-        world.community,
-        by=staff,
-        kind="joint",
-        title="下月联席会议",
-        starts_at=now + timedelta(days=2),
-        ends_at=now + timedelta(days=2, hours=2),
-        place="社区会议室",
-    )
+    meeting, held = next_and_held_meetings(world, staff)
     services.add_agenda_item(meeting, by=staff, title="北门停车位", description="业主反映车位不足。")
-    held = services.schedule_meeting(
-        world.community,
-        by=staff,
-        kind="deliberation",
-        title="停车位议事会",
-        starts_at=now + timedelta(hours=1),
-        ends_at=now + timedelta(hours=2),
-        place="社区会议室",
-    )
-    services.start_meeting(held, by=staff)
-    services.close_meeting(held, by=staff)
-    Meeting.objects.filter(pk=held.pk).update(summary="议定：北门新划二十个车位。")
-    services.publish_minutes(Meeting.objects.get(pk=held.pk), by=staff)
 
     services.open_rating_round(world.estate, by=staff, period_start=timezone.localdate().replace(day=1))
     notice = services.create_notice(

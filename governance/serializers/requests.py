@@ -197,49 +197,40 @@ class ResidentRequestSerializer(serializers.ModelSerializer):
         return permissions.allowed_actions(_user(self), obj, now=self.context.get("now"))
 
 
+# What only a request's own page shows: the people and the number to call, the photos, the
+# notes and the workflow's other moments.
+DETAIL_ONLY = frozenset(
+    {
+        "resident",
+        "filed_by",
+        "contact_phone",
+        "contact_cleared_at",
+        "accepted_by",
+        "routed_at",
+        "started_at",
+        "payment_decided_at",
+        "payment_decided_by",
+        "resolution_note",
+        "rating_comment",
+        "confirmed_at",
+        "reopen_count",
+        "escalation_reason",
+        "escalation_reason_display",
+        "escalation_note",
+        "latitude",
+        "longitude",
+        "photos",
+    }
+)
+
+
 class RequestSummarySerializer(ResidentRequestSerializer):
     """A request in a list: what the list pages show (its card: what, where, status, due time,
     cost, rating and the actions open to the viewer). The people, the photos, the notes and
     the workflow's times are on the request's own page (GET /requests/{id}/)."""
 
     class Meta(ResidentRequestSerializer.Meta):
-        fields = [
-            "id",
-            "estate",
-            "estate_name",
-            "category",
-            "category_name",
-            "place_kind",
-            "place_kind_display",
-            "household",
-            "unit",
-            "building",
-            "public_place",
-            "place_label",
-            "description",
-            "urgency",
-            "urgency_display",
-            "status",
-            "status_display",
-            "is_filed_by_staff",
-            "accepted_by_organisation",
-            "accepted_by_organisation_name",
-            "accepted_at",
-            "due_at",
-            "is_overdue",
-            "quote_amount",
-            "quote_note",
-            "quoted_at",
-            "payment_status",
-            "payment_status_display",
-            "resolved_at",
-            "closed_at",
-            "rating",
-            "escalated_at",
-            "actions",
-            "created_at",
-            "updated_at",
-        ]
+        fields = [name for name in ResidentRequestSerializer.Meta.fields if name not in DETAIL_ONLY]
         read_only_fields = fields
 
 

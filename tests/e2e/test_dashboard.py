@@ -21,11 +21,12 @@ from playwright.sync_api import Page, Request, Response, expect
 
 from estates.models import Community, Estate, Organisation, User
 from governance import services
-from governance.models import Meeting, RatingRound, RequestCategory, ResidentRequest
+from governance.models import RatingRound, RequestCategory, ResidentRequest
 from renovations import services as renovations
 from renovations.models import Project
 from tests.conftest import World
 from tests.e2e.conftest import SCREENSHOTS, settle, shoot, visit
+from tests.site_pages import next_and_held_meetings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -147,29 +148,7 @@ def scene(
     quoted = services.quote_request(quoted, by=property_staff, amount="350.00", note="更换管道")
     waiting = file("单元门禁坏了")
 
-    now = timezone.now()
-    meeting = services.schedule_meeting(
-        world.community,
-        by=staff,
-        kind="joint",
-        title="下月联席会议",
-        starts_at=now + timedelta(days=2),
-        ends_at=now + timedelta(days=2, hours=2),
-        place="社区会议室",
-    )
-    held = services.schedule_meeting(
-        world.community,
-        by=staff,
-        kind="deliberation",
-        title="停车位议事会",
-        starts_at=now + timedelta(hours=1),
-        ends_at=now + timedelta(hours=2),
-        place="社区会议室",
-    )
-    services.start_meeting(held, by=staff)
-    services.close_meeting(held, by=staff)
-    Meeting.objects.filter(pk=held.pk).update(summary="议定：北门新划二十个车位。")
-    services.publish_minutes(held, by=staff)
+    meeting, held = next_and_held_meetings(world, staff)
 
     published(world.estate, world.property_org, 2, "86.50")
     published(world.estate, world.property_org, 1, "92.00")
@@ -188,7 +167,7 @@ def scene(
         "quoted": quoted,
         "waiting": waiting,
         "meeting": meeting,
-        "held": Meeting.objects.get(pk=held.pk),
+        "held": held,
         "round": open_round,
         "lift": lift,
     }
